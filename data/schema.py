@@ -1,0 +1,157 @@
+"""The scenario format of MODEL.md section 2 as pydantic row models.
+
+Each CSV row is validated by one model; pydantic reports every bad cell at once,
+with its row position and field, which ``load`` maps to file, row and column.
+Empty cells become ``None``: required columns then fail with "a value is required".
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _blank_to_none(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return None if value == "" else value
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _whole(value: float) -> int:
+    if not float(value).is_integer():
+        raise ValueError(f"must be a whole number, got {value:g}")
+    return int(value)
+
+
+def _id(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+Blank = BeforeValidator(_blank_to_none)
+Finite = Field(allow_inf_nan=False)
+Ident = Annotated[str, BeforeValidator(_id), Field(min_length=1)]
+OptIdent = Annotated[str | None, Blank]
+NonNeg = Annotated[float, Blank, Finite, Field(ge=0)]
+Positive = Annotated[float, Blank, Finite, Field(gt=0)]
+OptNonNeg = Annotated[float | None, Blank, Finite, Field(ge=0)]
+Count = Annotated[float, Blank, Finite, Field(ge=1), AfterValidator(_whole)]
+CountFrom0 = Annotated[float, Blank, Finite, Field(ge=0), AfterValidator(_whole)]
+Cooling = Annotated[Literal["air", "liquid"], Blank]
+PolicyKind = Literal[
+    "operator_max_share", "operator_min_share", "vendor_max_share", "operator_min_spend_usd"
+]
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class PeriodRow(Row):
+    period: Ident
+    years: Positive
+    demand_pflops: NonNeg
+    capex_budget_usd: OptNonNeg = None
+
+
+class ChipRow(Row):
+    chip: Ident
+    vendor: Ident
+    perf_pflops: Positive
+    power_kw: Positive
+    lifetime_periods: Count
+    cooling: Cooling
+    operators: OptIdent = None
+
+
+class ChipSupplyRow(Row):
+    chip: Ident
+    period: Ident
+    max_units: NonNeg
+    unit_cost_usd: NonNeg
+
+
+class SiteRow(Row):
+    site: Ident
+    operator: Ident
+    pue: Annotated[float, Blank, Finite, Field(ge=1)]
+    cooling: Cooling
+    lease_usd_per_kw_month: NonNeg
+    build_cost_usd_per_mw: NonNeg
+    build_lead_periods: CountFrom0
+    build_lifetime_periods: Count
+    max_build_mw: NonNeg
+
+
+class SitePowerRow(Row):
+    site: Ident
+    period: Ident
+    power_mw: NonNeg
+    energy_usd_per_mwh: NonNeg
+
+
+class InitialFleetRow(Row):
+    chip: Ident
+    site: Ident
+    units: NonNeg
+    remaining_periods: Count
+
+
+class PolicyRow(Row):
+    kind: Annotated[PolicyKind, Blank]
+    name: Ident
+    value: Annotated[float, Blank, Finite]
+    from_period: OptIdent = None
+
+
+class Settings(BaseModel):
+    """scenario.yaml. Unknown keys are ignored (with a warning from ``load``)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str | None = None
+    description: str = ""
+    objective: Literal["min_cost", "max_compute"] = "min_cost"
+    discount_rate: Annotated[float, Finite, Field(ge=0)] = 0.08
+    unmet_penalty_usd_per_pflops_year: Annotated[float, Finite, Field(gt=0)] = 1.0e9
+    load_factor: Annotated[float, Finite, Field(gt=0, le=1)] = 1.0
+    total_budget_usd: Annotated[float | None, Finite, Field(gt=0)] = None
+
+
+class TableSpec(BaseModel):
+    """A scenario table: its file, row model, key columns and whether it must exist."""
+
+    name: str
+    row: type[Row]
+    keys: tuple[str, ...]
+    required: bool
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.row.model_fields)
+
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in [
+        TableSpec(name="periods", row=PeriodRow, keys=("period",), required=True),
+        TableSpec(name="chips", row=ChipRow, keys=("chip",), required=True),
+        TableSpec(name="chip_supply", row=ChipSupplyRow, keys=("chip", "period"), required=True),
+        TableSpec(name="sites", row=SiteRow, keys=("site",), required=True),
+        TableSpec(name="site_power", row=SitePowerRow, keys=("site", "period"), required=True),
+        TableSpec(name="initial_fleet", row=InitialFleetRow, keys=("chip", "site"), required=False),
+        TableSpec(name="policies", row=PolicyRow, keys=(), required=False),
+    ]
+}
+
+SHARE_KINDS = ("operator_max_share", "operator_min_share", "vendor_max_share")

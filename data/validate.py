@@ -1,0 +1,184 @@
+"""Rules of MODEL.md section 2 that span rows or tables: unique keys, references, order,
+compatibility, power rows for sites that can build, policies, objective settings.
+
+Every rule appends to one list, so all problems are reported together.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from .problems import Problem
+from .scenario import Scenario
+from .schema import SHARE_KINDS, TABLES
+
+_PERIOD_FORMS = (r"\d{4}Q[1-4]", r"\d{4}-(0[1-9]|1[0-2])", r"\d{4}H[12]", r"\d{4}")
+
+
+def check_scenario(sc: Scenario) -> list[Problem]:
+    """All cross-row and cross-table problems of a scenario whose cells are valid."""
+    problems: list[Problem] = []
+    for spec in TABLES.values():
+        if spec.keys:
+            problems += _duplicate_keys(spec.file, sc.tables[spec.name], spec.keys)
+    problems += _periods(sc)
+    known = {
+        "period": set(sc.periods["period"]),
+        "chip": set(sc.chips["chip"]),
+        "site": set(sc.sites["site"]),
+    }
+    for spec in TABLES.values():
+        for column in spec.keys:
+            if spec.name not in ("periods", "chips", "sites"):
+                problems += _references(spec.file, sc.tables[spec.name], column, known[column])
+    problems += _references(
+        "policies.csv", sc.policies.dropna(subset=["from_period"]), "from_period", known["period"]
+    )
+    if problems:
+        return problems
+    problems += _initial_fleet(sc)
+    problems += _build_power_rows(sc)
+    problems += _policies(sc)
+    if sc.settings.objective == "max_compute" and sc.settings.total_budget_usd is None:
+        problems.append(
+            Problem(
+                "scenario.yaml",
+                "objective max_compute needs a total budget",
+                column="total_budget_usd",
+            )
+        )
+    return problems
+
+
+def _row(label: object) -> int:
+    """The spreadsheet row of a frame label (header is row 1)."""
+    return int(label) + 2
+
+
+def _duplicate_keys(file: str, frame: pd.DataFrame, keys: tuple[str, ...]) -> list[Problem]:
+    dup = frame.duplicated(list(keys), keep="first")
+    out = []
+    for label in frame.index[dup]:
+        key = ", ".join(f"{k}={frame.at[label, k]}" for k in keys)
+        out.append(
+            Problem(
+                file,
+                f"duplicate key ({key}): each key may appear once",
+                row=_row(label),
+                column=keys[-1],
+            )
+        )
+    return out
+
+
+def _references(file: str, frame: pd.DataFrame, column: str, known: set[str]) -> list[Problem]:
+    entity = {"from_period": "period"}.get(column, column)
+    bad = ~frame[column].isin(known)
+    return [
+        Problem(
+            file,
+            f"unknown {entity} '{frame.at[label, column]}' (not in {entity}s.csv)",
+            row=_row(label),
+            column=column,
+        )
+        for label in frame.index[bad]
+    ]
+
+
+def _periods(sc: Scenario) -> list[Problem]:
+    frame = sc.periods
+    if frame.empty:
+        return [Problem("periods.csv", "needs at least one period")]
+    labels = list(frame["period"])
+    for form in _PERIOD_FORMS:
+        if all(re.fullmatch(form, p) for p in labels):
+            out = []
+            for i in range(1, len(labels)):
+                if labels[i] <= labels[i - 1]:
+                    out.append(
+                        Problem(
+                            "periods.csv",
+                            f"period '{labels[i]}' comes after '{labels[i - 1]}': "
+                            "rows must be in time order",
+                            row=_row(frame.index[i]),
+                            column="period",
+                        )
+                    )
+            return out
+    return []
+
+
+def _initial_fleet(sc: Scenario) -> list[Problem]:
+    frame = sc.initial_fleet
+    return [
+        Problem(
+            "initial_fleet.csv",
+            f"chip '{frame.at[label, 'chip']}' cannot run at site '{frame.at[label, 'site']}' "
+            "(cooling or operator not compatible)",
+            row=_row(label),
+            column="site",
+        )
+        for label in frame.index
+        if not sc.compatible(frame.at[label, "chip"], frame.at[label, "site"])
+    ]
+
+
+def _build_power_rows(sc: Scenario) -> list[Problem]:
+    """A site that may build needs site_power rows for periods G_s .. N-1 (energy prices)."""
+    n = sc.n_periods
+    have = set(zip(sc.site_power["site"], sc.site_power["period"], strict=True))
+    out = []
+    for _label, site in sc.sites.iterrows():
+        lead = int(site["build_lead_periods"])
+        if site["max_build_mw"] > 0 and lead <= n - 1:
+            missing = [p for p in sc.period_labels[lead:] if (site["site"], p) not in have]
+            if missing:
+                shown = ", ".join(missing[:4]) + (" ..." if len(missing) > 4 else "")
+                out.append(
+                    Problem(
+                        "site_power.csv",
+                        f"site '{site['site']}' may build (max_build_mw > 0) and needs "
+                        f"a row for every period from {sc.period_labels[lead]}; "
+                        f"missing: {shown}",
+                        column="site",
+                    )
+                )
+    return out
+
+
+def _policies(sc: Scenario) -> list[Problem]:
+    frame = sc.policies
+    operators = set(sc.sites["operator"])
+    vendors = set(sc.chips["vendor"])
+    out = []
+    for label, row in frame.iterrows():
+        kind, value = row["kind"], row["value"]
+        if kind in SHARE_KINDS and not 0 <= value <= 1:
+            out.append(
+                Problem(
+                    "policies.csv",
+                    f"a share must be between 0 and 1, got {value:g}",
+                    row=_row(label),
+                    column="value",
+                )
+            )
+        if kind == "operator_min_spend_usd" and value < 0:
+            out.append(
+                Problem(
+                    "policies.csv",
+                    f"a minimum spend must be >= 0, got {value:g}",
+                    row=_row(label),
+                    column="value",
+                )
+            )
+        names = vendors if kind == "vendor_max_share" else operators
+        if row["name"] not in names:
+            what = "vendor" if kind == "vendor_max_share" else "operator"
+            sc.warnings.append(
+                f"policies.csv, row {_row(label)}: {what} "
+                f"'{row['name']}' matches nothing; the {kind} applies to zero "
+                "compute"
+            )
+    return out

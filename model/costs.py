@@ -1,0 +1,79 @@
+"""Cost of each period by kind (MODEL.md section 4), nominal USD million.
+
+- capex[p]  = sum unit_cost[k,p] * buy[k,s,p] * a_k,p,  a_k,p = min(L_k, N - p) / L_k;
+- build[p]  = sum build_cost[s] * build[s,p] * b_s,p,  b_s,p = max(0, min(B_s, N-p-G_s)) / B_s;
+- energy[p] = sum power_kw[k] * fleet[k,s,p] * pue[s] * load_factor * 8.76 * y_p * price[s,p];
+- lease[p]  = sum power_kw[k] * fleet[k,s,p] * 12 * y_p * lease[s];
+- total_cost = sum over p of d_p * (capex + build + energy + lease)[p].
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+from chipalloc.data import Scenario
+
+from .units import HOURS_PER_YEAR_K, UNITS
+
+COST_KINDS = ("capex", "build", "energy", "lease")
+
+
+def capex_share(lifetime: int, n: int, i: int) -> float:
+    """a_k,p: the share of a unit's life bought in period i that falls inside the horizon."""
+    return min(lifetime, n - i) / lifetime
+
+
+def build_share(lifetime: int, lead: int, n: int, i: int) -> float:
+    """b_s,p: the share of built capacity's life that falls inside the horizon."""
+    return max(0, min(lifetime, n - i - lead)) / lifetime
+
+
+def define_costs(m: pyo.ConcreteModel, sc: Scenario) -> None:
+    """Add cost[kind, p] (nominal) and total_cost (discounted), USD million."""
+    n = sc.n_periods
+    pos = sc.period_pos
+    years = dict(zip(sc.period_labels, sc.years, strict=True))
+    chips = sc.chips.set_index("chip")
+    sites = sc.sites.set_index("site")
+    life = chips["lifetime_periods"].astype(int).to_dict()
+    kw = (chips["power_kw"] * UNITS).to_dict()  # kW per thousand accelerators
+    pue = sites["pue"].to_dict()
+    lead = sites["build_lead_periods"].astype(int).to_dict()
+    build_life = sites["build_lifetime_periods"].astype(int).to_dict()
+    buys_in = {p: [] for p in m.P}
+    for k, s, p in m.BUY:
+        buys_in[p].append((k, s))
+    builds_in = {p: [] for p in m.P}
+    for s, p in m.BUILD:
+        builds_in[p].append(s)
+
+    def cost(m, kind, p):
+        y = years[p]
+        if kind == "capex":
+            return pyo.quicksum(
+                m.unit_cost[k, p] * capex_share(life[k], n, pos[p]) * m.buy[k, s, p]
+                for k, s in buys_in[p]
+            )
+        if kind == "build":
+            return pyo.quicksum(
+                m.build_cost[s] * build_share(build_life[s], lead[s], n, pos[p]) * m.build[s, p]
+                for s in builds_in[p]
+            )
+        if kind == "energy":
+            return pyo.quicksum(
+                kw[k]
+                * pue[s]
+                * HOURS_PER_YEAR_K
+                * y
+                * m.load_factor
+                * m.energy_price[s, p]
+                * m.fleet[k, s, p]
+                for k, s in m.KS
+            )
+        return pyo.quicksum(kw[k] * 12 * y * m.lease[s] * m.fleet[k, s, p] for k, s in m.KS)
+
+    m.COST_KINDS = pyo.Set(initialize=COST_KINDS, ordered=True)
+    m.cost = pyo.Expression(m.COST_KINDS, m.P, rule=cost, doc="nominal cost, USD million")
+    m.total_cost = pyo.Expression(
+        expr=pyo.quicksum(m.discount[p] * m.cost[kind, p] for kind in m.COST_KINDS for p in m.P),
+        doc="discounted total cost, USD million",
+    )

@@ -1,0 +1,26 @@
+"""period_budget[p], where capex_budget_usd is given (nominal, no horizon share a_k,p):
+
+sum unit_cost[k,p] * buy[k,s,p] + sum build_cost[s] * build[s,p] <= capex_budget_usd[p].
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+from chipalloc.data import Scenario
+
+from .rows import relation
+
+
+def define_period_budget(m: pyo.ConcreteModel, sc: Scenario) -> None:
+    """Add period_budget[p] for every period with a capex budget."""
+    buys_in = {p: [] for p in m.P}
+    for k, s, p in m.BUY:
+        buys_in[p].append((k, s))
+    builds_in = {p: [s for s, q in m.BUILD if q == p] for p in m.P}
+
+    def rule(m, p):
+        spend = pyo.quicksum(m.unit_cost[k, p] * m.buy[k, s, p] for k, s in buys_in[p])
+        spend += pyo.quicksum(m.build_cost[s] * m.build[s, p] for s in builds_in[p])
+        return relation(m, "period_budget", (p,), spend, "<=", m.capex_budget[p])
+
+    m.period_budget = pyo.Constraint(m.BUDGET_P, rule=rule)

@@ -1,0 +1,82 @@
+"""Policies (policies.csv), for every period p at or after the row's from_period:
+
+- operator_max_share[o,p]: C_o[p] <= value * compute[p];
+- operator_min_share[o,p]: C_o[p] >= value * compute[p];
+- vendor_max_share[v,p]:   C_v[p] <= value * compute[p];
+- operator_min_spend[o, from]: sum over p >= from, k, s of o's sites of
+  12 * y_p * lease[s] * power_kw[k] * fleet[k,s,p] >= value.
+
+Several rows of one share kind and name combine per period into the tightest value
+(the smallest max share, the largest min share); the share is a mutable parameter.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+from chipalloc.data import Scenario
+
+from .rows import relation
+from .units import UNITS, USD
+
+ALL_PERIODS = "all"
+"""Index label of a minimum-spend row with no from_period."""
+
+
+def effective_shares(sc: Scenario, kind: str) -> dict[tuple[str, str], float]:
+    """(name, period) -> the binding share of ``kind`` in that period."""
+    tighter = min if kind.endswith("max_share") else max
+    out: dict[tuple[str, str], float] = {}
+    rows = sc.policies[sc.policies["kind"] == kind]
+    for r in rows.to_dict("records"):
+        start = sc.period_pos[r["from_period"]] if r["from_period"] else 0
+        for p in sc.period_labels[start:]:
+            key = (r["name"], p)
+            out[key] = tighter(out[key], r["value"]) if key in out else r["value"]
+    return out
+
+
+def define_policies(m: pyo.ConcreteModel, sc: Scenario) -> None:
+    """Add the share families and operator_min_spend."""
+    for kind, group, sense in [
+        ("operator_max_share", m.operator_compute, "<="),
+        ("operator_min_share", m.operator_compute, ">="),
+        ("vendor_max_share", m.vendor_compute, "<="),
+    ]:
+        shares = effective_shares(sc, kind)
+        index = pyo.Set(initialize=list(shares), dimen=2, ordered=True)
+        value = pyo.Param(index, mutable=True, initialize=shares)
+        m.add_component(f"{kind}_index", index)
+        m.add_component(f"{kind}_value", value)
+
+        def rule(m, name, p, kind=kind, group=group, sense=sense, value=value):
+            part = group.get((name, p), 0.0)
+            return relation(m, kind, (name, p), part - value[name, p] * m.compute[p], sense, 0.0)
+
+        m.add_component(kind, pyo.Constraint(index, rule=rule))
+    define_min_spend(m, sc)
+
+
+def define_min_spend(m: pyo.ConcreteModel, sc: Scenario) -> None:
+    """operator_min_spend[o, from_period]: lease paid to o from from_period on >= value."""
+    years = dict(zip(sc.period_labels, sc.years, strict=True))
+    kw = (sc.chips.set_index("chip")["power_kw"] * UNITS).to_dict()
+    operator = sc.sites.set_index("site")["operator"].to_dict()
+    rows = sc.policies[sc.policies["kind"] == "operator_min_spend_usd"]
+    targets: dict[tuple[str, str], float] = {}
+    for r in rows.to_dict("records"):
+        key = (r["name"], r["from_period"] or ALL_PERIODS)
+        targets[key] = max(targets.get(key, 0.0), r["value"] / USD)
+    m.MIN_SPEND = pyo.Set(initialize=list(targets), dimen=2, ordered=True)
+    m.min_spend_usd = pyo.Param(m.MIN_SPEND, mutable=True, initialize=targets)
+
+    def rule(m, o, start):
+        first = 0 if start == ALL_PERIODS else sc.period_pos[start]
+        paid = pyo.quicksum(
+            12 * years[p] * m.lease[s] * kw[k] * m.fleet[k, s, p]
+            for p in sc.period_labels[first:]
+            for k, s in m.KS
+            if operator[s] == o
+        )
+        return relation(m, "operator_min_spend", (o, start), paid, ">=", m.min_spend_usd[o, start])
+
+    m.operator_min_spend = pyo.Constraint(m.MIN_SPEND, rule=rule)

@@ -1,0 +1,1 @@
+"""Solve the model with HiGHS, read results back, check, export, and the CLI."""

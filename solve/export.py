@@ -1,0 +1,113 @@
+"""Write a results folder safely: into a temporary sibling folder, then renamed into place.
+
+An interrupted run (Ctrl-C, kill) leaves any earlier results untouched; a finished run
+replaces them whole. Text cells that a spreadsheet would read as a formula are escaped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells starting with = + - @ (or tab, CR) with ' so no formula runs."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
+            )
+    return out
+
+
+class CheckFailed(Exception):
+    """The written results break a rule of the model: they are not put in place."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems[:5]))
+
+
+def write_folder(
+    target: Path,
+    tables: dict[str, pd.DataFrame],
+    documents: dict[str, Any],
+    force: bool,
+    verify: Callable[[Path], list[str]] | None = None,
+) -> None:
+    """Write ``<name>.csv`` for each table and ``<name>.json`` for each document, atomically.
+
+    ``verify`` reads the staged folder; any problem it returns aborts the write.
+    """
+    target = Path(target)
+    if target.exists() and not force:
+        raise FileExistsError(f"{target} exists (use --force to replace it)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        for name, frame in tables.items():
+            safe_text(frame).to_csv(staging / f"{name}.csv", index=False, lineterminator="\n")
+        for name, doc in documents.items():
+            text = json.dumps(doc, indent=2, sort_keys=False, default=_json_default)
+            (staging / f"{name}.json").write_text(text + "\n")
+        problems = verify(staging) if verify else []
+        if problems:
+            raise CheckFailed(problems)
+        _replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _replace(staging: Path, target: Path) -> None:
+    """Move ``staging`` to ``target``; an old ``target`` is set aside first, then removed."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        target.rename(old)
+    try:
+        staging.rename(target)
+    except BaseException:
+        if old is not None:
+            old.rename(target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def file_hashes(folder: str | Path) -> dict[str, str]:
+    """sha256 of every file directly in a scenario folder, by name."""
+    folder = Path(folder)
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+    }
+
+
+def package_version(name: str) -> str:
+    """Installed version of a distribution, or ``unknown``."""
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"

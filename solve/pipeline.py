@@ -1,0 +1,120 @@
+"""One solve from scenario to results folder: load, build, solve, extract, check, write.
+
+Each phase is timed; the CLI and the sensitivity tools call these functions.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyomo.environ as pyo
+from chipalloc.data import BASE_DIR, Scenario, apply_variant, load_overrides, load_scenario
+from chipalloc.model import build_model
+
+from .checker import check_results
+from .export import file_hashes, package_version, write_folder
+from .highs import Outcome, SolveOptions, Solver, highs_version
+from .results import Results, extract
+
+
+@dataclass
+class Run:
+    """A solved (or failed) scenario with its timings in seconds per phase."""
+
+    scenario: Scenario
+    model: pyo.ConcreteModel
+    solver: Solver
+    outcome: Outcome
+    results: Results | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def timed(timings: dict[str, float], phase: str) -> Iterator[None]:
+    """Add the wall time of the block to ``timings[phase]``."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - start
+
+
+def load(
+    path: str | Path | None = None, overrides: str | Path | None = None, variant: str | None = None
+) -> Scenario:
+    """The scenario at ``path`` (default: the embedded base), with a variant applied."""
+    scenario = load_scenario(path or BASE_DIR)
+    if variant is not None:
+        if overrides is None:
+            overrides = Path(path or BASE_DIR) / "variants.yaml"
+        scenario = apply_variant(scenario, load_overrides(overrides), variant)
+    return scenario
+
+
+def solve(
+    scenario: Scenario, options: SolveOptions | None = None, timings: dict[str, float] | None = None
+) -> Run:
+    """Build and solve; extract results when optimal."""
+    timings = {} if timings is None else timings
+    with timed(timings, "build"):
+        model = build_model(scenario)
+        solver = Solver(model, options)
+    with timed(timings, "solve"):
+        outcome = solver.solve()
+    results = None
+    if outcome.status == "optimal":
+        with timed(timings, "extract"):
+            results = extract(scenario, solver, outcome)
+    return Run(scenario, model, solver, outcome, results, timings)
+
+
+def manifest(run: Run, options: SolveOptions, extra: dict[str, Any]) -> dict[str, Any]:
+    """Versions, options and a hash of every input file, to reproduce the run."""
+    source = Path(run.scenario.source)
+    return {
+        "chipalloc": package_version("chipalloc"),
+        "pyomo": package_version("pyomo"),
+        "highspy": package_version("highspy"),
+        "highs": highs_version(),
+        "python": platform.python_version(),
+        "scenario": run.scenario.name,
+        "scenario_folder": str(source.resolve()),
+        "inputs": file_hashes(source) if source.is_dir() else {},
+        "options": {
+            "time_limit": options.time_limit,
+            "threads": options.threads,
+            "method": options.method,
+        },
+        **extra,
+    }
+
+
+def write(
+    run: Run, out: Path, options: SolveOptions, force: bool, extra: dict[str, Any] | None = None
+) -> None:
+    """Check the plan against the scenario, then write the results folder atomically."""
+    assert run.results is not None, "only an optimal run has results to write"
+    res = run.results
+    summary = {
+        **res.summary,
+        "solver": "highs",
+        "solver_version": highs_version(),
+        "iterations": run.outcome.iterations,
+        "warnings": run.scenario.warnings,
+        "timings_s": {k: round(v, 4) for k, v in run.timings.items()},
+    }
+    tables = {"plan": res.plan, "sites": res.sites, "costs": res.costs, "duals": res.duals}
+    with timed(run.timings, "write"):
+        write_folder(
+            out,
+            tables,
+            {"summary": summary, "manifest": manifest(run, options, extra or {})},
+            force=force,
+            verify=lambda staged: check_results(run.scenario, staged),
+        )
