@@ -165,6 +165,8 @@ def validate_table(spec: TableSpec, frame: pd.DataFrame, problems: list[Problem]
         rows = adapter.validate_python([records[i] for i in keep])
         frame = frame.iloc[keep]
     typed = pd.DataFrame([r.model_dump() for r in rows], columns=spec.columns, index=frame.index)
+    for column in spec.text_columns:
+        typed[column] = typed[column].astype(object).where(typed[column].notna(), "")
     extras = [c for c in frame.columns if c not in spec.columns]
     return pd.concat([typed, frame[extras]], axis=1) if extras else typed
 

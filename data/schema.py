@@ -40,7 +40,7 @@ Ident = Annotated[str, BeforeValidator(_id), Field(min_length=1)]
 OptIdent = Annotated[str | None, Blank]
 NonNeg = Annotated[float, Blank, Finite, Field(ge=0)]
 Positive = Annotated[float, Blank, Finite, Field(gt=0)]
-OptNonNeg = Annotated[float | None, Blank, Finite, Field(ge=0)]
+OptNonNeg = Annotated[Annotated[float, Finite, Field(ge=0)] | None, Blank]
 Count = Annotated[float, Blank, Finite, Field(ge=1), AfterValidator(_whole)]
 CountFrom0 = Annotated[float, Blank, Finite, Field(ge=0), AfterValidator(_whole)]
 Cooling = Annotated[Literal["air", "liquid"], Blank]
@@ -121,7 +121,7 @@ class Settings(BaseModel):
     discount_rate: Annotated[float, Finite, Field(ge=0)] = 0.08
     unmet_penalty_usd_per_pflops_year: Annotated[float, Finite, Field(gt=0)] = 1.0e9
     load_factor: Annotated[float, Finite, Field(gt=0, le=1)] = 1.0
-    total_budget_usd: Annotated[float | None, Finite, Field(gt=0)] = None
+    total_budget_usd: Annotated[float, Finite, Field(gt=0)] | None = None
 
 
 class TableSpec(BaseModel):
@@ -139,6 +139,12 @@ class TableSpec(BaseModel):
     @property
     def columns(self) -> list[str]:
         return list(self.row.model_fields)
+
+    @property
+    def text_columns(self) -> list[str]:
+        """Optional text columns: an empty cell is kept as ``""``."""
+        return [c for c, f in self.row.model_fields.items()
+                if not f.is_required() and f.annotation in (str | None, OptIdent)]
 
 
 TABLES: dict[str, TableSpec] = {

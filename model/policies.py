@@ -49,7 +49,7 @@ def define_policies(m: pyo.ConcreteModel, sc: Scenario) -> None:
         m.add_component(f"{kind}_value", value)
 
         def rule(m, name, p, kind=kind, group=group, sense=sense, value=value):
-            part = group.get((name, p), 0.0)
+            part = group[name, p] if (name, p) in group else 0.0  # noqa: SIM401 (Pyomo has no .get)
             return relation(m, kind, (name, p), part - value[name, p] * m.compute[p], sense, 0.0)
 
         m.add_component(kind, pyo.Constraint(index, rule=rule))

@@ -213,5 +213,8 @@ def _guard(debug: bool, action) -> None:
         raise typer.Exit(1) from None
 
 
+# Commands defined in their own modules register themselves on ``app`` when imported.
+# (Each import line below adds one group of commands.)
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

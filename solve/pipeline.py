@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyomo.environ as pyo
 from chipalloc.data import BASE_DIR, Scenario, apply_variant, load_overrides, load_scenario
 from chipalloc.model import build_model
@@ -109,7 +110,13 @@ def write(
         "warnings": run.scenario.warnings,
         "timings_s": {k: round(v, 4) for k, v in run.timings.items()},
     }
-    tables = {"plan": res.plan, "sites": res.sites, "costs": res.costs, "duals": res.duals}
+    tables = {
+        "plan": res.plan,
+        "sites": res.sites,
+        "costs": res.costs,
+        "duals": res.duals,
+        "periods": period_table(run.scenario, res),
+    }
     with timed(run.timings, "write"):
         write_folder(
             out,
@@ -118,3 +125,23 @@ def write(
             force=force,
             verify=lambda staged: check_results(run.scenario, staged),
         )
+
+
+def period_table(scenario: Scenario, res: Results) -> pd.DataFrame:
+    """periods.csv: per period, years, demand_pflops, compute_pflops (in service), unmet_pflops.
+
+    compute_pflops = sum of plan.csv compute_pflops in the period; unmet_pflops is the
+    shortfall of summary.json (0 for max_compute, where demand is not a constraint).
+    """
+    compute = res.plan.groupby("period")["compute_pflops"].sum()
+    unmet = res.summary.get("unmet_pflops", {})
+    labels = scenario.period_labels
+    return pd.DataFrame(
+        {
+            "period": labels,
+            "years": scenario.years,
+            "demand_pflops": scenario.periods["demand_pflops"].to_numpy(dtype=float),
+            "compute_pflops": [float(compute.get(p, 0.0)) for p in labels],
+            "unmet_pflops": [float(unmet.get(p, 0.0)) for p in labels],
+        }
+    )

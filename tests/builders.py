@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from chipalloc.data.schema import TABLES
+
 CHIP = {
     "chip": "X",
     "vendor": "nv",
@@ -36,7 +38,8 @@ def write_scenario(
     """Write each table (a list of row dicts) as ``<name>.csv`` plus scenario.yaml."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, rows in tables.items():
-        pd.DataFrame(rows).to_csv(folder / f"{name}.csv", index=False)
+        frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=TABLES[name].columns)
+        frame.to_csv(folder / f"{name}.csv", index=False)
     (folder / "scenario.yaml").write_text(yaml.safe_dump({"name": folder.name, **(settings or {})}))
     return folder
 

@@ -1,0 +1,32 @@
+"""Shared fixtures: write a small scenario, solve it, and check the written plan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from builders import write_scenario
+
+from chipalloc.data import load_scenario
+from chipalloc.solve.checker import check_results
+from chipalloc.solve.highs import SolveOptions
+from chipalloc.solve.pipeline import Run, solve, write
+
+
+@pytest.fixture
+def solve_case(tmp_path: Path) -> Callable[..., Run]:
+    """Write tables to a scenario folder, solve, write results, and run the plan checker."""
+
+    def run(settings: dict | None = None, **tables: list[dict]) -> Run:
+        folder = write_scenario(tmp_path / "case", settings=settings, **tables)
+        scenario = load_scenario(folder)
+        result = solve(scenario, SolveOptions())
+        if result.outcome.status == "optimal":
+            out = tmp_path / "out"
+            write(result, out, SolveOptions(), force=True)
+            assert check_results(scenario, out) == []
+            result.folder = out
+        return result
+
+    return run
