@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from chipalloc.data import Scenario
 from rich.console import Console
 from rich.table import Table
+
+from chipalloc.data import Scenario
 
 from .results import Results
 
@@ -47,7 +48,8 @@ def show_results(
         table.add_row(str(kind), money(row["nominal_usd"]), money(row["discounted_usd"]))
     console.print(table)
 
-    console.print(compute_table(sc, res))
+    console.print(compute_table(sc, res, "operator"))
+    console.print(compute_table(sc, res, "vendor"))
     console.print(purchases_table(res))
     console.print(power_table(res, top))
     unmet = {p: v for p, v in s.get("unmet_pflops", {}).items() if v > 1e-6}
@@ -57,25 +59,25 @@ def show_results(
     console.print("Time: " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
 
 
-def compute_table(sc: Scenario, res: Results) -> Table:
-    """Average compute in service per year, by operator and vendor, against demand."""
+def compute_table(sc: Scenario, res: Results, by: str) -> Table:
+    """Average compute in service per year by ``operator`` or ``vendor``, against demand.
+
+    Figures are thousands of PFLOPS (1,000 PFLOPS = 1 EFLOPS), averaged over the year's periods.
+    """
     plan = res.plan.assign(year=res.plan["period"].map(year_of))
     periods = sc.periods.assign(year=sc.periods["period"].map(year_of))
     per_year = periods.groupby("year", sort=False)["period"].count()
     demand = periods.groupby("year", sort=False)["demand_pflops"].mean()
-    table = Table(title="Compute in service, PFLOPS (average over the year)")
+    table = Table(title=f"Compute in service by {by}, thousand PFLOPS (yearly average)")
     table.add_column("year")
-    operators = sorted(plan["operator"].unique())
-    vendors = sorted(plan["vendor"].unique())
-    for name in [*operators, *vendors, "total", "demand"]:
+    names = sorted(plan[by].unique())
+    for name in [*names, "total", "demand"]:
         table.add_column(name, justify="right")
     for year in per_year.index:
         rows = plan[plan["year"] == year]
-        by_op = rows.groupby("operator")["compute_pflops"].sum() / per_year[year]
-        by_vendor = rows.groupby("vendor")["compute_pflops"].sum() / per_year[year]
-        cells = [f"{by_op.get(o, 0.0):,.0f}" for o in operators]
-        cells += [f"{by_vendor.get(v, 0.0):,.0f}" for v in vendors]
-        cells += [f"{by_op.sum():,.0f}", f"{demand[year]:,.0f}"]
+        part = rows.groupby(by)["compute_pflops"].sum() / per_year[year] / 1000
+        cells = [f"{part.get(n, 0.0):,.1f}" for n in names]
+        cells += [f"{part.sum():,.1f}", f"{demand[year] / 1000:,.1f}"]
         table.add_row(year, *cells)
     return table
 

@@ -1,0 +1,48 @@
+"""The embedded default scenario: it solves to a checked, plausible plan, and so does every
+variant in its variants.yaml."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from chipalloc.data import BASE_DIR, load_scenario
+from chipalloc.solve.checker import check_results
+from chipalloc.solve.highs import SolveOptions
+from chipalloc.solve.pipeline import load, solve, write
+
+VARIANTS = list(yaml.safe_load((BASE_DIR / "variants.yaml").read_text()))
+
+
+@pytest.fixture(scope="module")
+def base_run(tmp_path_factory):
+    run = solve(load_scenario(BASE_DIR), SolveOptions())
+    out = tmp_path_factory.mktemp("base") / "results"
+    if run.outcome.status == "optimal":
+        write(run, out, SolveOptions(), force=True)
+    return run, out
+
+
+def test_base_is_optimal_and_passes_the_plan_checker(base_run):
+    run, out = base_run
+    assert run.outcome.status == "optimal"
+    assert check_results(run.scenario, out) == []
+
+
+def test_base_plan_is_plausible(base_run):
+    """Demand is met; the fleet fits the sites' power; every modern chip is used."""
+    run, _ = base_run
+    res = run.results
+    assert sum(res.summary["unmet_pflops"].values()) == pytest.approx(0.0, abs=1e-6)
+    bought = res.plan.groupby("chip")["buy_units"].sum()
+    for chip in ("GB200", "GB300", "MI355X", "MI450", "Maia200", "Broadcom-XPU"):
+        assert bought.get(chip, 0.0) > 0, chip
+    assert (res.sites["used_mw"] <= res.sites["capacity_mw"] + 1e-6).all()
+    # power is binding somewhere: some site-quarter has a positive value of one more MW
+    assert (res.sites["power_shadow_price"] > 0).any()
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_variant_solves(variant):
+    run = solve(load(BASE_DIR, BASE_DIR / "variants.yaml", variant), SolveOptions())
+    assert run.outcome.status == "optimal", variant
