@@ -3,6 +3,8 @@ variant in its variants.yaml."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
@@ -46,3 +48,15 @@ def test_base_plan_is_plausible(base_run):
 def test_every_variant_solves(variant):
     run = solve(load(BASE_DIR, BASE_DIR / "variants.yaml", variant), SolveOptions())
     assert run.outcome.status == "optimal", variant
+
+
+def test_default_scenario_is_well_scaled(tmp_path):
+    """HiGHS's reported matrix, cost and right-hand-side ranges each span at most 1e6."""
+    log = tmp_path / "highs.log"
+    run = solve(load_scenario(BASE_DIR), SolveOptions(solver_log=log))
+    assert run.outcome.status == "optimal"
+    ranges = dict(re.findall(r"^\s+(Matrix|Cost|RHS)\s+\[(.*?)\]", log.read_text(), re.M))
+    assert set(ranges) == {"Matrix", "Cost", "RHS"}
+    for name, span in ranges.items():
+        low, high = (float(x) for x in span.split(","))
+        assert high / low <= 1e6, (name, span)
