@@ -26,7 +26,11 @@ BASE_DIR = Path(__file__).parent / "base"
 
 
 def load_scenario(folder: str | Path) -> Scenario:
-    """Load and validate the scenario in ``folder``; raise ``ScenarioError`` with every problem."""
+    """Load and validate the scenario in ``folder``; raise ``ScenarioError`` with every problem.
+
+    A file that cannot be read does not hide the cell problems of the others; only the
+    cross-table rules wait until every file has been read.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise ScenarioError([Problem(str(folder), "is not a scenario folder (no such directory)")])
@@ -44,51 +48,123 @@ def load_scenario(folder: str | Path) -> Scenario:
             raw[spec.name] = frame
     settings = read_yaml(folder / "scenario.yaml", problems)
     if problems:
+        for name, frame in raw.items():
+            validate_table(TABLES[name], frame, problems)
+        validate_settings(settings, problems, [])
         raise ScenarioError(problems)
     settings.setdefault("name", folder.resolve().name)
     return build_scenario(raw, settings, source=str(folder))
 
 
 def read_csv(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
-    """A CSV as a frame of stripped strings ("" for empty cells), or None with a problem."""
+    """A CSV as a frame of stripped strings ("" for empty cells), or None with a problem.
+
+    The frame index is the spreadsheet row minus 2 (header = row 1), blank rows included,
+    so every later message names the row a spreadsheet shows. Rows shorter than the header
+    are padded with empty cells; extra cells are an error unless they are empty.
+    """
     name = path.name
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        problems.append(Problem(name, f"is not UTF-8 text (bad byte at offset {err.start})"))
+    text = read_text(path, problems)
+    if text is None:
         return None
     if not text.strip():
         problems.append(Problem(name, "is empty (a header row is required)"))
         return None
-    header = next(csv.reader(io.StringIO(text)), [])
-    header = [h.strip() for h in header]
-    dups = sorted({h for h in header if header.count(h) > 1})
-    for h in dups:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
+    try:
+        records.extend(reader)
+    except csv.Error as err:
+        problems.append(Problem(name, f"is not a readable CSV ({err})", row=len(records) + 1))
+        return None
+    header = [h.strip() for h in records[0]]
+    body = [(number, cells) for number, cells in enumerate(records[1:], start=2) if _filled(cells)]
+    keep = [i for i, h in enumerate(header) if h or any(_cell(c, i) for _, c in body)]
+    if not _header_ok(name, [header[i] for i in keep], keep, problems):
+        return None
+    ok = True
+    for number, cells in body:
+        if _filled(cells[len(header) :]):
+            problems.append(
+                Problem(name, f"has {len(cells)} cells but the header has {len(header)}", number)
+            )
+            ok = False
+    if not ok:
+        return None
+    rows = [[_cell(cells, i) for i in keep] for _, cells in body]
+    columns = [header[i] for i in keep]
+    return pd.DataFrame(rows, columns=columns, index=[n - 2 for n, _ in body], dtype=object)
+
+
+def _cell(cells: list[str], i: int) -> str:
+    return cells[i].strip() if i < len(cells) else ""
+
+
+def _filled(cells: list[str]) -> bool:
+    return any(c.strip() for c in cells)
+
+
+def _letter(i: int) -> str:
+    """Spreadsheet column letter of 0-based column ``i``: A, B, ..., Z, AA, ..."""
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _header_ok(name: str, header: list[str], at: list[int], problems: list[Problem]) -> bool:
+    """No empty or repeated column names; one name holding ; or tabs means the wrong separator.
+
+    Columns with neither a name nor any value (e.g. trailing commas) were dropped before.
+    """
+    before = len(problems)
+    if len(header) == 1:
+        for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+            if sep in header[0]:
+                problems.append(
+                    Problem(name, f"columns are separated by {label}; use commas", row=1)
+                )
+                return False
+    for h in sorted({h for h in header if h and header.count(h) > 1}):
         problems.append(Problem(name, "column appears more than once", row=1, column=h))
-    if "" in header:
-        problems.append(Problem(name, "a header cell is empty", row=1))
-    if dups or "" in header:
+    for h, i in zip(header, at, strict=True):
+        if not h:
+            problems.append(
+                Problem(name, f"column {_letter(i)} has values but no name in the header", 1)
+            )
+    return len(problems) == before
+
+
+def read_text(path: Path, problems: list[Problem]) -> str | None:
+    """A file's text (UTF-8, with or without BOM), or None with a problem."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        problems.append(Problem(path.name, f"cannot be read ({err.strerror or err})"))
         return None
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True
-        )
-    except (pd.errors.ParserError, ValueError) as err:
-        problems.append(Problem(name, f"is not a readable CSV ({str(err).strip()})"))
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
+        hint = "it is UTF-16" if utf16 else f"bad byte at offset {err.start}"
+        problems.append(Problem(path.name, f"is not UTF-8 text ({hint}); save it as 'CSV UTF-8'"))
         return None
-    frame.columns = header
-    return frame.apply(lambda col: col.str.strip())
 
 
 def read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any]:
-    """scenario.yaml as a mapping (safe loading only); an absent file is an empty mapping."""
+    """scenario.yaml as a mapping (safe loading only); an absent file is an empty mapping.
+
+    A key left empty (``key:``, i.e. null) counts as absent and takes its default.
+    """
     if not path.exists():
         return {}
-    try:
-        data = yaml.safe_load(path.read_bytes().decode("utf-8-sig"))
-    except UnicodeDecodeError as err:
-        problems.append(Problem(path.name, f"is not UTF-8 text (bad byte at offset {err.start})"))
+    text = read_text(path, problems)
+    if text is None:
         return {}
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as err:
         problems.append(Problem(path.name, f"is not valid YAML ({err})".replace("\n", " ")))
         return {}
@@ -97,7 +173,7 @@ def read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any]:
     if not isinstance(data, dict):
         problems.append(Problem(path.name, "must be a mapping of key: value"))
         return {}
-    return data
+    return {str(key): value for key, value in data.items() if value is not None}
 
 
 def build_scenario(raw: dict[str, pd.DataFrame], settings: dict[str, Any], source: str) -> Scenario:
@@ -118,7 +194,11 @@ def build_scenario(raw: dict[str, pd.DataFrame], settings: dict[str, Any], sourc
 def validate_settings(
     data: dict[str, Any], problems: list[Problem], warnings: list[str]
 ) -> Settings:
-    """scenario.yaml through ``Settings``; unknown keys warn with the closest valid key."""
+    """scenario.yaml through ``Settings``; unknown keys warn with the closest valid key.
+
+    A null value counts as absent (the key takes its default).
+    """
+    data = {key: value for key, value in data.items() if value is not None}
     known = list(Settings.model_fields)
     for key in data:
         if key not in known:

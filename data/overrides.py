@@ -31,6 +31,8 @@ def load_overrides(path: str | Path) -> dict[str, list[dict[str, Any]]]:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ScenarioError([Problem(str(path), "overrides file not found")]) from None
+    except OSError as err:
+        raise ScenarioError([Problem(str(path), f"cannot be read ({err.strerror})")]) from None
     except (UnicodeDecodeError, yaml.YAMLError) as err:
         msg = f"is not valid UTF-8 YAML ({err})".replace("\n", " ")
         raise ScenarioError([Problem(path.name, msg)]) from None

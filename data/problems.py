@@ -19,7 +19,8 @@ class Problem:
         if self.row is not None:
             where += f", row {self.row}"
         if self.column:
-            where += f", column '{self.column}'"
+            kind = "key" if self.file.endswith((".yaml", ".yml")) else "column"
+            where += f", {kind} '{self.column}'"
         return f"{where}: {self.message}"
 
 

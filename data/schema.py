@@ -31,18 +31,36 @@ def _whole(value: float) -> int:
 
 
 def _id(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
+    """Strip an identifier; a blank one is missing ("a value is required")."""
+    return (value.strip() or None) if isinstance(value, str) else value
+
+
+def _printable(value: str | None) -> str | None:
+    if value is not None and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("contains a control character (a damaged file?)")
+    return value
+
+
+def _decimal(value: Any) -> Any:
+    """MODEL.md numbers are decimal literals: no ``1_000``, no ``true`` for 1."""
+    if isinstance(value, bool):
+        raise ValueError("should be a number, not true/false")
+    if isinstance(value, str) and "_" in value:
+        raise ValueError(f"should be a decimal number such as 1000 or 1e3, got {value!r}")
+    return value
 
 
 Blank = BeforeValidator(_blank_to_none)
+Decimal = BeforeValidator(_decimal)
 Finite = Field(allow_inf_nan=False)
-Ident = Annotated[str, BeforeValidator(_id), Field(min_length=1)]
-OptIdent = Annotated[str | None, Blank]
-NonNeg = Annotated[float, Blank, Finite, Field(ge=0)]
-Positive = Annotated[float, Blank, Finite, Field(gt=0)]
-OptNonNeg = Annotated[Annotated[float, Finite, Field(ge=0)] | None, Blank]
-Count = Annotated[float, Blank, Finite, Field(ge=1), AfterValidator(_whole)]
-CountFrom0 = Annotated[float, Blank, Finite, Field(ge=0), AfterValidator(_whole)]
+Printable = AfterValidator(_printable)
+Ident = Annotated[str, BeforeValidator(_id), Field(min_length=1), Printable]
+OptIdent = Annotated[str | None, Blank, Printable]
+NonNeg = Annotated[float, Blank, Decimal, Finite, Field(ge=0)]
+Positive = Annotated[float, Blank, Decimal, Finite, Field(gt=0)]
+OptNonNeg = Annotated[Annotated[float, Decimal, Finite, Field(ge=0)] | None, Blank]
+Count = Annotated[float, Blank, Decimal, Finite, Field(ge=1), AfterValidator(_whole)]
+CountFrom0 = Annotated[float, Blank, Decimal, Finite, Field(ge=0), AfterValidator(_whole)]
 Cooling = Annotated[Literal["air", "liquid"], Blank]
 PolicyKind = Literal[
     "operator_max_share", "operator_min_share", "vendor_max_share", "operator_min_spend_usd"
@@ -80,7 +98,7 @@ class ChipSupplyRow(Row):
 class SiteRow(Row):
     site: Ident
     operator: Ident
-    pue: Annotated[float, Blank, Finite, Field(ge=1)]
+    pue: Annotated[float, Blank, Decimal, Finite, Field(ge=1)]
     cooling: Cooling
     lease_usd_per_kw_month: NonNeg
     build_cost_usd_per_mw: NonNeg
@@ -106,22 +124,22 @@ class InitialFleetRow(Row):
 class PolicyRow(Row):
     kind: Annotated[PolicyKind, Blank]
     name: Ident
-    value: Annotated[float, Blank, Finite]
+    value: Annotated[float, Blank, Decimal, Finite]
     from_period: OptIdent = None
 
 
 class Settings(BaseModel):
     """scenario.yaml. Unknown keys are ignored (with a warning from ``load``)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
     name: str | None = None
     description: str = ""
     objective: Literal["min_cost", "max_compute"] = "min_cost"
-    discount_rate: Annotated[float, Finite, Field(ge=0)] = 0.08
-    unmet_penalty_usd_per_pflops_year: Annotated[float, Finite, Field(gt=0)] = 1.0e9
-    load_factor: Annotated[float, Finite, Field(gt=0, le=1)] = 1.0
-    total_budget_usd: Annotated[float, Finite, Field(gt=0)] | None = None
+    discount_rate: Annotated[float, Decimal, Finite, Field(ge=0)] = 0.08
+    unmet_penalty_usd_per_pflops_year: Annotated[float, Decimal, Finite, Field(gt=0)] = 1.0e9
+    load_factor: Annotated[float, Decimal, Finite, Field(gt=0, le=1)] = 1.0
+    total_budget_usd: Annotated[float, Decimal, Finite, Field(gt=0)] | None = None
 
 
 class TableSpec(BaseModel):
@@ -143,8 +161,11 @@ class TableSpec(BaseModel):
     @property
     def text_columns(self) -> list[str]:
         """Optional text columns: an empty cell is kept as ``""``."""
-        return [c for c, f in self.row.model_fields.items()
-                if not f.is_required() and f.annotation in (str | None, OptIdent)]
+        return [
+            c
+            for c, f in self.row.model_fields.items()
+            if not f.is_required() and f.annotation in (str | None, OptIdent)
+        ]
 
 
 TABLES: dict[str, TableSpec] = {

@@ -12,16 +12,36 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from chipalloc.data import Scenario
 from chipalloc.model import build_share, capex_share
 
+from .export import safe_cell
+
 REL_TOL = 1e-6
 ABS_TOL = 1e-4
+USD_TOL = 1.0
+"""Money is compared to the dollar: far finer than any plan, far coarser than solver noise."""
 
 
-def _exceeds(lhs: float, rhs: float) -> bool:
+def _exceeds(lhs: float, rhs: float, atol: float = ABS_TOL) -> bool:
     """lhs > rhs beyond tolerance."""
-    return lhs - rhs > ABS_TOL + REL_TOL * max(abs(lhs), abs(rhs))
+    return lhs - rhs > atol + REL_TOL * max(abs(lhs), abs(rhs))
+
+
+def _differs(a: float, b: float, atol: float = ABS_TOL) -> bool:
+    """a != b beyond tolerance (relative to the larger of the two)."""
+    return _exceeds(a, b, atol) or _exceeds(b, a, atol)
+
+
+def _exceeds_all(lhs: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """``_exceeds`` element by element."""
+    return lhs - rhs > ABS_TOL + REL_TOL * np.maximum(np.abs(lhs), np.abs(rhs))
+
+
+def _differs_all(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``_differs`` element by element."""
+    return _exceeds_all(a, b) | _exceeds_all(b, a)
 
 
 class PlanCheck:
@@ -33,13 +53,34 @@ class PlanCheck:
         self.plan = pd.read_csv(
             folder / "plan.csv",
             keep_default_na=False,
-            dtype={"period": str, "site": str, "chip": str},
+            dtype={c: str for c in ("period", "site", "operator", "chip", "vendor")},
         )
-        self.sites_out = pd.read_csv(folder / "sites.csv", dtype={"period": str, "site": str})
+        self.sites_out = pd.read_csv(
+            folder / "sites.csv",
+            keep_default_na=False,
+            dtype={c: str for c in ("period", "site", "operator", "shadow_price_unit")},
+        )
+        self.unescape(self.plan, ["period", "site", "operator", "chip", "vendor"])
+        self.unescape(self.sites_out, ["period", "site", "operator"])
         self.summary = json.loads((folder / "summary.json").read_text())
         self.labels = sc.period_labels
         self.n = sc.n_periods
         self.problems: list[str] = []
+
+    def unescape(self, frame: pd.DataFrame, columns: list[str]) -> None:
+        """Undo the export's formula escaping (``safe_cell``) for the scenario's own names."""
+        sc = self.sc
+        names = [
+            *sc.period_labels,
+            *sc.chips["chip"],
+            *sc.chips["vendor"],
+            *sc.sites["site"],
+            *sc.sites["operator"],
+        ]
+        original = {safe_cell(name): name for name in names}
+        for column in columns:
+            if column in frame.columns:
+                frame[column] = frame[column].map(lambda v: original.get(v, v))
 
     def run(self) -> list[str]:
         """Every violation found (empty when the plan satisfies MODEL.md)."""
@@ -81,8 +122,14 @@ class PlanCheck:
             index=pd.MultiIndex.from_tuples(sorted(pairs), names=["chip", "site"]),
             columns=self.labels,
         )
-        for (k, s), row in buys.iterrows():
-            fleet.loc[(k, s)] = row.rolling(int(life[k]), min_periods=1).sum().to_numpy()
+        if len(buys):
+            # window sum over the last L_k periods: cumulative sum minus its value L_k back
+            cum = np.concatenate([np.zeros((len(buys), 1)), buys.to_numpy().cumsum(axis=1)], 1)
+            span = life.reindex(buys.index.get_level_values("chip")).to_numpy()[:, None]
+            end = np.arange(1, self.n + 1)[None, :]
+            rows = np.arange(len(buys))[:, None]
+            window = cum[rows, end] - cum[rows, np.maximum(0, end - span)]
+            fleet.loc[buys.index, :] = window
         for r in self.sc.initial_fleet.to_dict("records"):
             fleet.loc[(r["chip"], r["site"]), self.labels[: int(r["remaining_periods"])]] += r[
                 "units"
@@ -144,25 +191,43 @@ class PlanCheck:
             return
         chips = self.sc.chips.set_index("chip")
         operator = self.sc.sites.set_index("site")["operator"]
-        for r in self.plan.to_dict("records"):
-            k, s = r["chip"], r["site"]
-            if k not in chips.index or s not in operator.index or r["period"] not in self.labels:
+        plan = self.plan
+        known = (
+            plan["chip"].isin(chips.index)
+            & plan["site"].isin(operator.index)
+            & plan["period"].isin(self.labels)
+        ).to_numpy()
+        pairs = pd.MultiIndex.from_frame(plan[["chip", "site"]])
+        compatible = pairs.isin(self.sc.compatible_pairs)
+        negative = ((plan["buy_units"] < -ABS_TOL) | (plan["fleet_units"] < -ABS_TOL)).to_numpy()
+        chip = chips.reindex(plan["chip"])
+        wrong_operator = plan["operator"].to_numpy() != operator.reindex(plan["site"]).to_numpy()
+        mislabelled = wrong_operator | (plan["vendor"].to_numpy() != chip["vendor"].to_numpy())
+        fleet = plan["fleet_units"].to_numpy(dtype=float)
+        expected = {
+            "it_mw": chip["power_kw"].to_numpy(dtype=float) * fleet / 1000,
+            "compute_pflops": chip["perf_pflops"].to_numpy(dtype=float) * fleet,
+        }
+        wrong = {c: _differs_all(plan[c].to_numpy(dtype=float), v) for c, v in expected.items()}
+        flagged = ~known | ~compatible | negative | mislabelled | wrong["it_mw"]
+        flagged |= wrong["compute_pflops"]
+        records = plan.to_dict("records")
+        for i in np.flatnonzero(flagged):
+            r, k, s = records[i], records[i]["chip"], records[i]["site"]
+            if not known[i]:
                 self.problems.append(f"plan.csv names unknown chip/site/period: {r}")
                 continue
-            if not self.sc.compatible(k, s):
+            if not compatible[i]:
                 self.problems.append(f"{k} placed at {s}, which cannot host it")
-            if r["buy_units"] < -ABS_TOL or r["fleet_units"] < -ABS_TOL:
+            if negative[i]:
                 self.problems.append(f"negative quantity in plan.csv: {r}")
-            if r["operator"] != operator[s] or r["vendor"] != chips.at[k, "vendor"]:
+            if mislabelled[i]:
                 self.problems.append(f"operator/vendor mislabelled in plan.csv: {r}")
-            for column, value in (
-                ("it_mw", chips.at[k, "power_kw"] * r["fleet_units"] / 1000),
-                ("compute_pflops", chips.at[k, "perf_pflops"] * r["fleet_units"]),
-            ):
-                if _exceeds(abs(r[column] - value), 0.0):
+            for column, value in expected.items():
+                if wrong[column][i]:
                     self.problems.append(
                         f"{column} of {k} at {s} in {r['period']} is "
-                        f"{r[column]:g}, expected {value:g}"
+                        f"{r[column]:g}, expected {value[i]:g}"
                     )
 
     def check_fleet(self) -> None:
@@ -174,15 +239,14 @@ class PlanCheck:
             fill_value=0.0,
         )
         reported = reported.reindex(index=self.fleet.index, columns=self.labels, fill_value=0.0)
-        diff = (reported - self.fleet).abs()
-        for (k, s), row in diff.iterrows():
-            for p, gap in row.items():
-                if _exceeds(gap, 0.0):
-                    self.problems.append(
-                        f"fleet of {k} at {s} in {p} is "
-                        f"{reported.at[(k, s), p]:g}, but buys and initial "
-                        f"units give {self.fleet.at[(k, s), p]:g}"
-                    )
+        bad = _differs_all(reported.to_numpy(dtype=float), self.fleet.to_numpy(dtype=float))
+        for i, j in zip(*np.nonzero(bad), strict=True):
+            (k, s), p = reported.index[i], self.labels[j]
+            self.problems.append(
+                f"fleet of {k} at {s} in {p} is "
+                f"{reported.at[(k, s), p]:g}, but buys and initial "
+                f"units give {self.fleet.at[(k, s), p]:g}"
+            )
 
     def check_power(self) -> None:
         kw = self.sc.chips.set_index("chip")["power_kw"]
@@ -193,27 +257,25 @@ class PlanCheck:
             .sum()
             / 1000
         )
-        capacity = self.capacity()
-        for s, row in it.iterrows():
-            for p, mw in row.items():
-                used = pue[s] * mw
-                if _exceeds(used, capacity.at[s, p]):
-                    self.problems.append(
-                        f"power at {s} in {p}: {used:,.3f} MW used, "
-                        f"{capacity.at[s, p]:,.3f} MW available"
-                    )
+        capacity = self.capacity().reindex(index=it.index, columns=self.labels)
+        used_all = it.to_numpy() * pue.reindex(it.index).to_numpy()[:, None]
+        bad = _exceeds_all(used_all, capacity.to_numpy(dtype=float))
+        for i, j in zip(*np.nonzero(bad), strict=True):
+            s, p, used = it.index[i], self.labels[j], used_all[i, j]
+            self.problems.append(
+                f"power at {s} in {p}: {used:,.3f} MW used, {capacity.at[s, p]:,.3f} MW available"
+            )
 
     def check_supply(self) -> None:
         bought = self.buys().groupby(level="chip").sum()
         limit = self.sc.chip_supply.pivot(index="chip", columns="period", values="max_units")
         limit = limit.reindex(index=bought.index, columns=self.labels).fillna(0.0)
-        for k, row in bought.iterrows():
-            for p, units in row.items():
-                if _exceeds(units, limit.at[k, p]):
-                    self.problems.append(
-                        f"supply of {k} in {p}: {units:,.1f} bought, "
-                        f"{limit.at[k, p]:,.1f} available"
-                    )
+        bad = _exceeds_all(bought.to_numpy(dtype=float), limit.to_numpy(dtype=float))
+        for i, j in zip(*np.nonzero(bad), strict=True):
+            k, p, units = bought.index[i], self.labels[j], bought.iat[i, j]
+            self.problems.append(
+                f"supply of {k} in {p}: {units:,.1f} bought, {limit.at[k, p]:,.1f} available"
+            )
 
     def check_builds(self) -> None:
         builds = self.builds()
@@ -256,7 +318,7 @@ class PlanCheck:
         budget = self.sc.periods.set_index("period")["capex_budget_usd"].dropna()
         spend = self.spend()
         for p, cap in budget.items():
-            if _exceeds(spend[p], cap):
+            if _exceeds(spend[p], cap, USD_TOL):
                 self.problems.append(
                     f"period budget in {p}: {spend[p]:,.0f} USD spent, cap {cap:,.0f}"
                 )
@@ -269,7 +331,7 @@ class PlanCheck:
             periods = self.labels[start:]
             if r["kind"] == "operator_min_spend_usd":
                 paid = self.lease_paid(r["name"], periods)
-                if _exceeds(r["value"], paid):
+                if _exceeds(r["value"], paid, USD_TOL):
                     self.problems.append(
                         f"minimum spend with {r['name']}: {paid:,.0f} USD "
                         f"paid, {r['value']:,.0f} required"
@@ -293,64 +355,67 @@ class PlanCheck:
     def lease_paid(self, operator: str, periods: list[str]) -> float:
         """Nominal lease fees paid to ``operator`` over ``periods``."""
         sites = self.sc.sites.set_index("site")
+        site = self.fleet.index.get_level_values("site")
+        mine = (sites["operator"].reindex(site) == operator).to_numpy()
         kw = self.sc.chips.set_index("chip")["power_kw"]
-        years = dict(zip(self.labels, self.sc.years, strict=True))
-        paid = 0.0
-        for (k, s), row in self.fleet.iterrows():
-            if sites.at[s, "operator"] == operator:
-                paid += sum(
-                    12 * years[p] * sites.at[s, "lease_usd_per_kw_month"] * kw[k] * row[p]
-                    for p in periods
-                )
-        return paid
+        per_unit = kw.reindex(self.fleet.index.get_level_values("chip")).to_numpy(dtype=float)
+        per_unit = per_unit * sites["lease_usd_per_kw_month"].reindex(site).to_numpy(dtype=float)
+        columns = [self.labels.index(p) for p in periods]
+        years = np.asarray(self.sc.years, dtype=float)[columns]
+        fleet = self.fleet.to_numpy(dtype=float)[np.ix_(mine, columns)]
+        return float((12 * years[None, :] * per_unit[mine][:, None] * fleet).sum())
 
     def period_costs(self) -> pd.DataFrame:
-        """Nominal cost by kind per period, from MODEL.md's formulas."""
-        sc, n = self.sc, self.n
+        """Nominal cost by kind per period, from MODEL.md's formulas (as arrays)."""
+        sc, n, labels = self.sc, self.n, self.labels
         chips = sc.chips.set_index("chip")
         sites = sc.sites.set_index("site")
-        price = sc.site_power.set_index(["site", "period"])["energy_usd_per_mwh"]
-        cost = sc.chip_supply.set_index(["chip", "period"])["unit_cost_usd"]
-        years = dict(zip(self.labels, sc.years, strict=True))
-        lf = sc.settings.load_factor
-        out = pd.DataFrame(0.0, index=self.labels, columns=["capex", "build", "energy", "lease"])
-        for (k, _site), row in self.buys().iterrows():
-            for i, p in enumerate(self.labels):
-                if row[p]:
-                    share = capex_share(int(chips.at[k, "lifetime_periods"]), n, i)
-                    out.at[p, "capex"] += cost.get((k, p), 0.0) * row[p] * share
-        for s, row in self.builds().fillna(0.0).iterrows():
-            for i, p in enumerate(self.labels):
-                share = build_share(
-                    int(sites.at[s, "build_lifetime_periods"]),
-                    int(sites.at[s, "build_lead_periods"]),
-                    n,
-                    i,
-                )
-                out.at[p, "build"] += sites.at[s, "build_cost_usd_per_mw"] * row[p] * share
-        for (k, s), row in self.fleet.iterrows():
-            kw = chips.at[k, "power_kw"]
-            for p in self.labels:
-                if row[p]:
-                    out.at[p, "energy"] += (
-                        kw
-                        * row[p]
-                        * sites.at[s, "pue"]
-                        * lf
-                        * 8.76
-                        * years[p]
-                        * price.get((s, p), 0.0)
+        years = np.asarray(sc.years, dtype=float)
+        out = pd.DataFrame(0.0, index=labels, columns=["capex", "build", "energy", "lease"])
+
+        buys = self.buys()
+        if len(buys):
+            chip = buys.index.get_level_values("chip")
+            price = sc.chip_supply.pivot(index="chip", columns="period", values="unit_cost_usd")
+            price = price.reindex(index=chip, columns=labels).fillna(0.0).to_numpy()
+            life = chips["lifetime_periods"].astype(int).reindex(chip).to_numpy()
+            share = np.array([[capex_share(L, n, i) for i in range(n)] for L in life])
+            out["capex"] = (price * buys.to_numpy() * share).sum(axis=0)
+
+        builds = self.builds().fillna(0.0)
+        if len(builds):
+            site = sites.reindex(builds.index)
+            share = np.array(
+                [
+                    [build_share(int(b), int(g), n, i) for i in range(n)]
+                    for b, g in zip(
+                        site["build_lifetime_periods"], site["build_lead_periods"], strict=True
                     )
-                    out.at[p, "lease"] += (
-                        kw * row[p] * 12 * years[p] * sites.at[s, "lease_usd_per_kw_month"]
-                    )
+                ]
+            )
+            cost = site["build_cost_usd_per_mw"].to_numpy(dtype=float)[:, None]
+            out["build"] = (cost * builds.to_numpy() * share).sum(axis=0)
+
+        if len(self.fleet):
+            site = self.fleet.index.get_level_values("site")
+            kw = chips["power_kw"].reindex(self.fleet.index.get_level_values("chip")).to_numpy()
+            kw_in_service = kw[:, None] * self.fleet.to_numpy(dtype=float)
+            energy = sc.site_power.pivot(
+                index="site", columns="period", values="energy_usd_per_mwh"
+            )
+            energy = energy.reindex(index=site, columns=labels).fillna(0.0).to_numpy()
+            pue = sites["pue"].reindex(site).to_numpy(dtype=float)[:, None]
+            lf = sc.settings.load_factor
+            out["energy"] = (kw_in_service * pue * lf * 8.76 * years * energy).sum(axis=0)
+            lease = sites["lease_usd_per_kw_month"].reindex(site).to_numpy(dtype=float)[:, None]
+            out["lease"] = (kw_in_service * 12 * years * lease).sum(axis=0)
         return out
 
     def check_costs(self) -> None:
         discount = pd.Series(self.sc.discount, index=self.labels)
         total = float(self.period_costs().sum(axis=1).mul(discount).sum())
         reported = self.summary["total_cost_usd"]
-        if _exceeds(abs(total - reported), 0.0):
+        if _differs(total, reported, USD_TOL):
             self.problems.append(
                 f"total cost is {reported:,.0f} USD in summary.json but the plan costs {total:,.0f}"
             )
@@ -367,11 +432,12 @@ class PlanCheck:
                 (self.compute_by() * pd.Series(self.sc.years, index=self.labels)).sum()
             )
             budget = self.sc.settings.total_budget_usd
-            if _exceeds(total, budget):
+            if _exceeds(total, budget, USD_TOL):
                 self.problems.append(
                     f"total cost {total:,.0f} USD exceeds the budget {budget:,.0f}"
                 )
-        if _exceeds(abs(objective - self.summary["objective"]), 0.0):
+        money = self.summary["sense"] == "min"
+        if _differs(objective, self.summary["objective"], USD_TOL if money else ABS_TOL):
             self.problems.append(
                 f"objective is {self.summary['objective']:,.2f} in "
                 f"summary.json but the plan gives {objective:,.2f}"

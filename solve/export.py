@@ -21,14 +21,17 @@ import pandas as pd
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def safe_cell(value: Any) -> Any:
+    """A text cell starting with = + - @ (or tab, CR) gets a leading ' so no formula runs."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def safe_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells starting with = + - @ (or tab, CR) with ' so no formula runs."""
+    """``safe_cell`` applied to every text column."""
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
-            )
+            out[column] = out[column].map(safe_cell)
     return out
 
 
@@ -52,6 +55,7 @@ def write_folder(
     ``verify`` reads the staged folder; any problem it returns aborts the write.
     """
     target = Path(target)
+    restore_interrupted(target)
     if target.exists() and not force:
         raise FileExistsError(f"{target} exists (use --force to replace it)")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -69,6 +73,18 @@ def write_folder(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def restore_interrupted(target: Path) -> None:
+    """Put back results a killed run had set aside but not yet replaced.
+
+    ``_replace`` renames the old folder to ``.<name>.old-<pid>`` and then the new one into
+    place; a kill between the two renames leaves no ``target``. The newest such backup
+    is renamed back, so earlier results are never lost.
+    """
+    backups = sorted(target.parent.glob(f".{target.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if backups and not target.exists():
+        backups[-1].rename(target)
 
 
 def _replace(staging: Path, target: Path) -> None:
