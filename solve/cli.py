@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 app = typer.Typer(
     help="Plan which AI accelerators to buy, when, and where: a Pyomo + HiGHS LP.",
@@ -39,12 +40,12 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks (for de
 
 
 def _fail(status: str, message: str) -> typer.Exit:
-    err.print(f"[bold red]{status}[/]: {message}")
+    err.print(f"[bold red]{status}[/]: {message}", soft_wrap=True)
     return typer.Exit(EXIT[status])
 
 
 def _load(scenario: Path | None, overrides: Path | None, variant: str | None):
-    from chipalloc.data import ScenarioError
+    from chipalloc.data import Problem, ScenarioError
     from chipalloc.solve.display import problems_table
     from chipalloc.solve.pipeline import load
 
@@ -53,9 +54,17 @@ def _load(scenario: Path | None, overrides: Path | None, variant: str | None):
     try:
         return load(scenario, overrides, variant)
     except ScenarioError as error:
-        title = "Invalid scenario" + (f" ({error.context})" if error.context else "")
-        err.print(problems_table(error.problems, title))
-        raise _fail("invalid", f"{len(error.problems)} problem(s) found") from None
+        where = f" in {error.context}" if error.context else ""
+        if err.is_terminal:
+            shown = [
+                Problem(escape(p.file), escape(p.message), p.row, p.column and escape(p.column))
+                for p in error.problems
+            ]
+            err.print(problems_table(shown, escape("Invalid scenario" + where)))
+        else:
+            for problem in error.problems:
+                err.print(escape(str(problem)), soft_wrap=True)
+        raise _fail("invalid", escape(f"{len(error.problems)} problem(s) found{where}")) from None
 
 
 @app.command()
@@ -66,27 +75,50 @@ def solve(
     ] = None,
     overrides: OverridesOpt = None,
     variant: VariantOpt = None,
-    time_limit: Annotated[float | None, typer.Option(help="Seconds HiGHS may run.")] = None,
-    threads: Annotated[int | None, typer.Option(help="HiGHS threads.")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds HiGHS may run.", min=0)] = None,
+    threads: Annotated[int | None, typer.Option(help="HiGHS threads.", min=0)] = None,
     method: Annotated[
         str, typer.Option(help="HiGHS method: choose, simplex, ipm, pdlp.")
     ] = "choose",
     solver_log: Annotated[Path | None, typer.Option(help="Write HiGHS's log here.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     force: Annotated[bool, typer.Option(help="Replace an existing results folder.")] = False,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html and PNG charts there.")
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Solve a scenario and write the optimal plan to a results folder."""
     _guard(
         debug,
         lambda: _solve(
-            scenario, out, overrides, variant, time_limit, threads, method, solver_log, quiet, force
+            scenario,
+            out,
+            overrides,
+            variant,
+            time_limit,
+            threads,
+            method,
+            solver_log,
+            quiet,
+            force,
+            report,
         ),
     )
 
 
 def _solve(
-    scenario, out, overrides, variant, time_limit, threads, method, solver_log, quiet, force
+    scenario,
+    out,
+    overrides,
+    variant,
+    time_limit,
+    threads,
+    method,
+    solver_log,
+    quiet,
+    force,
+    report=False,
 ) -> None:
     from chipalloc.solve.display import show_results
     from chipalloc.solve.export import CheckFailed
@@ -102,8 +134,7 @@ def _solve(
     target = out or Path("results") / sc.name
     if target.exists() and not force:
         raise _fail("error", f"{target} exists; use --force to replace it")
-    for warning in sc.warnings:
-        err.print(f"[yellow]warning[/]: {warning}")
+    _warn(sc.warnings)
     options = SolveOptions(
         time_limit=time_limit, threads=threads, method=method, solver_log=solver_log
     )
@@ -126,31 +157,52 @@ def _solve(
     if not quiet:
         show_results(console, sc, run.results, run.timings)
         console.print(f"Results written to [bold]{target}[/]")
-    unmet = sum(run.results.summary.get("unmet_pflops", {}).values())
-    if unmet > 1e-6:
-        err.print(
-            f"[bold yellow]warning[/]: demand is not met: {unmet:,.0f} PFLOPS short "
-            "in total (see summary.json unmet_pflops)"
-        )
+    _warn_shortfall(run)
+    if report:
+        from chipalloc.solve.cli_report import report_folder
+
+        report_folder(target)
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        err.print(f"[yellow]warning[/]: {escape(warning)}", soft_wrap=True)
+
+
+def _warn_shortfall(run) -> None:
+    """Unmet demand is not an error, but the planner must not miss it (MODEL.md section 4)."""
+    from chipalloc.solve.diagnose import shortfall
+
+    short = shortfall(run.solver, run.results.summary.get("unmet_pflops", {}))
+    if short is None:
+        return
+    head, *rest = short.lines()
+    err.print(f"[bold yellow]WARNING[/]: {escape(head)}", soft_wrap=True)
+    for line in rest:
+        err.print(f"  {escape(line)}", soft_wrap=True)
 
 
 def _explain(run) -> None:
-    """Why a solve did not reach an optimal plan, in MODEL.md terms."""
+    """Why a solve did not reach an optimal plan, in MODEL.md terms; nothing is written."""
     outcome = run.outcome
     if outcome.status == "infeasible":
-        err.print("[bold red]infeasible[/]: no plan satisfies every constraint.")
-        for row in outcome.fixed_conflicts:
-            err.print(
-                f"  {row.family} at {', '.join(map(str, row.index))}: holds no decision "
-                "and is broken by the scenario's own numbers"
-            )
+        from chipalloc.solve.diagnose import explain_infeasible
+
+        err.print("[bold red]infeasible[/]: no plan satisfies every constraint; these conflict:")
+        diagnosis = explain_infeasible(run.solver, outcome.fixed_conflicts)
+        for line in diagnosis.lines():
+            err.print(f"  {escape(line)}", soft_wrap=True)
+        if not diagnosis.conflicts:
+            err.print("  (HiGHS found no conflicting rows to report; rerun with --solver-log)")
+        err.print(f"(found by {diagnosis.method} in {diagnosis.seconds:.2f}s; nothing was written)")
     elif outcome.status == "time_limit":
         err.print(
-            "[bold red]time_limit[/]: HiGHS stopped at the time limit; no plan is "
-            "reported as optimal."
+            f"[bold red]time_limit[/]: HiGHS stopped at its limit ({escape(outcome.message)}) "
+            "before proving a plan optimal; nothing was written. Raise --time-limit.",
+            soft_wrap=True,
         )
     else:
-        err.print(f"[bold red]{outcome.status}[/]: {outcome.message}")
+        err.print(f"[bold red]{outcome.status}[/]: {escape(outcome.message)}; nothing was written")
 
 
 @app.command()
@@ -164,8 +216,7 @@ def validate(
 
     def run() -> None:
         sc = _load(scenario, overrides, variant)
-        for warning in sc.warnings:
-            err.print(f"[yellow]warning[/]: {warning}")
+        _warn(sc.warnings)
         console.print(
             f"[green]valid[/]: {sc.name} ({sc.n_periods} periods, {len(sc.chips)} "
             f"chips, {len(sc.sites)} sites, {len(sc.compatible_pairs)} chip-site "
@@ -207,14 +258,17 @@ def _guard(debug: bool, action) -> None:
         if debug:
             raise
         err.print(
-            f"[bold red]error[/]: {type(error).__name__}: {error} (rerun with --debug "
-            "for the traceback)"
+            f"[bold red]error[/]: {type(error).__name__}: {escape(str(error))} (rerun with "
+            "--debug for the traceback)"
         )
         raise typer.Exit(1) from None
 
 
 # Commands defined in their own modules register themselves on ``app`` when imported.
 # (Each import line below adds one group of commands.)
+from chipalloc.solve import cli_generate  # noqa: E402,F401
+from chipalloc.solve import cli_report  # noqa: E402,F401
+from chipalloc.solve import cli_sensitivity  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

@@ -52,6 +52,7 @@ def show_results(
     console.print(compute_table(sc, res, "vendor"))
     console.print(purchases_table(res))
     console.print(power_table(res, top))
+    console.print(binding_table(sc, res, top))
     unmet = {p: v for p, v in s.get("unmet_pflops", {}).items() if v > 1e-6}
     if unmet:
         worst = ", ".join(f"{p}: {v:,.0f}" for p, v in list(unmet.items())[:8])
@@ -104,6 +105,25 @@ def power_table(res: Results, top: int) -> Table:
     table.add_column(f"max value of +1 MW ({unit}, nominal)", justify="right")
     for site, row in summary.head(top).iterrows():
         table.add_row(str(site), str(row["periods"]), str(row["first"]), f"{row['max_value']:,.0f}")
+    return table
+
+
+def binding_table(sc: Scenario, res: Results, top: int) -> Table:
+    """The most valuable binding constraints: objective gained by relaxing each by 1%."""
+    from .sensitivity import binding_constraints
+
+    rows = binding_constraints(sc, res, top)
+    unit = "PFLOPS-years" if res.summary["sense"] == "max" else "USD"
+    table = Table(title=f"Most valuable binding constraints (top {top})")
+    table.add_column("constraint")
+    table.add_column("shadow price (nominal)", justify="right")
+    table.add_column("unit")
+    table.add_column(f"value of +1% ({unit})", justify="right")
+    for r in rows.to_dict("records"):
+        gain = money(r["value_of_1pct"]) if unit == "USD" else f"{r['value_of_1pct']:,.1f}"
+        price = r["shadow_price_nominal"]
+        shown = f"{price:,.0f}" if abs(price) >= 100 else f"{price:,.4g}"
+        table.add_row(r["constraint"], shown, r["unit"], gain)
     return table
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 import pyomo.environ as pyo
+
 from chipalloc.data import BASE_DIR, Scenario, apply_variant, load_overrides, load_scenario
 from chipalloc.model import build_model
 
@@ -22,6 +23,7 @@ from .checker import check_results
 from .export import file_hashes, package_version, write_folder
 from .highs import Outcome, SolveOptions, Solver, highs_version
 from .results import Results, extract
+from .sensitivity import reduced_cost_table
 
 
 @dataclass
@@ -66,6 +68,8 @@ def solve(
     with timed(timings, "build"):
         model = build_model(scenario)
         solver = Solver(model, options)
+    with timed(timings, "handoff"):
+        solver.load()
     with timed(timings, "solve"):
         outcome = solver.solve()
     results = None
@@ -115,6 +119,7 @@ def write(
         "sites": res.sites,
         "costs": res.costs,
         "duals": res.duals,
+        "reduced_costs": reduced_cost_table(run.scenario, run.solver),
         "periods": period_table(run.scenario, res),
     }
     with timed(run.timings, "write"):
