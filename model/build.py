@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gc
+
 import pyomo.environ as pyo
+
 from chipalloc.data import Scenario
 
 from .build_total import define_build_total
 from .costs import define_costs
 from .demand import define_demand
-from .fleet import define_fleet
+from .fleet import FLEET_FORMS, choose_fleet_form, define_fleet
 from .objective import define_objective
 from .params import define_params
 from .period_budget import define_period_budget
@@ -35,10 +38,28 @@ STEPS = (
 )
 
 
-def build_model(sc: Scenario) -> pyo.ConcreteModel:
-    """The Pyomo model of ``sc``: sets, mutable parameters, variables, rows and objective."""
+def build_model(sc: Scenario, fleet_form: str = "auto") -> pyo.ConcreteModel:
+    """The Pyomo model of ``sc``: sets, mutable parameters, variables, rows and objective.
+
+    ``fleet_form`` is ``window``, ``recursion`` (see ``fleet``) or ``auto`` (by size); the
+    choice is kept in ``m.fleet_form``. The garbage collector is paused while building: the
+    model makes millions of small objects and no cycles worth collecting.
+    """
+    form = choose_fleet_form(sc) if fleet_form == "auto" else fleet_form
+    if form not in FLEET_FORMS:
+        raise ValueError(f"fleet_form must be auto or one of {FLEET_FORMS}, got {fleet_form!r}")
     m = pyo.ConcreteModel(name=sc.name)
+    m.fleet_form = form
     define_fixed_rows(m)
-    for step in STEPS:
-        step(m, sc)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for step in STEPS:
+            if step is define_fleet:
+                step(m, sc, form)
+            else:
+                step(m, sc)
+    finally:
+        if collecting:
+            gc.enable()
     return m

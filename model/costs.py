@@ -5,14 +5,19 @@
 - energy[p] = sum power_kw[k] * fleet[k,s,p] * pue[s] * load_factor * 8.76 * y_p * price[s,p];
 - lease[p]  = sum power_kw[k] * fleet[k,s,p] * 12 * y_p * lease[s];
 - total_cost = sum over p of d_p * (capex + build + energy + lease)[p].
+
+Written per site and chip rather than per unit: capex[p] = sum over k of unit_cost[k,p] *
+a_k,p * bought[k,p], and energy and lease use sum over k of power_kw[k] * fleet[k,s,p] =
+1000 * it_mw[s,p] (kW), so each price appears once per site or chip, not once per unit.
 """
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
+
 from chipalloc.data import Scenario
 
-from .units import HOURS_PER_YEAR_K, UNITS
+from .units import HOURS_PER_YEAR_K
 
 COST_KINDS = ("capex", "build", "energy", "lease")
 
@@ -35,13 +40,13 @@ def define_costs(m: pyo.ConcreteModel, sc: Scenario) -> None:
     chips = sc.chips.set_index("chip")
     sites = sc.sites.set_index("site")
     life = chips["lifetime_periods"].astype(int).to_dict()
-    kw = (chips["power_kw"] * UNITS).to_dict()  # kW per thousand accelerators
     pue = sites["pue"].to_dict()
     lead = sites["build_lead_periods"].astype(int).to_dict()
     build_life = sites["build_lifetime_periods"].astype(int).to_dict()
-    buys_in = {p: [] for p in m.P}
-    for k, s, p in m.BUY:
-        buys_in[p].append((k, s))
+    bought = sorted({(k, p) for k, _, p in m.BUY}, key=lambda kp: pos[kp[1]])
+    chips_in = {p: [] for p in m.P}
+    for k, p in bought:
+        chips_in[p].append(k)
     builds_in = {p: [] for p in m.P}
     for s, p in m.BUILD:
         builds_in[p].append(s)
@@ -50,8 +55,8 @@ def define_costs(m: pyo.ConcreteModel, sc: Scenario) -> None:
         y = years[p]
         if kind == "capex":
             return pyo.quicksum(
-                m.unit_cost[k, p] * capex_share(life[k], n, pos[p]) * m.buy[k, s, p]
-                for k, s in buys_in[p]
+                m.unit_cost[k, p] * capex_share(life[k], n, pos[p]) * m.bought[k, p]
+                for k in chips_in[p]
             )
         if kind == "build":
             return pyo.quicksum(
@@ -60,16 +65,16 @@ def define_costs(m: pyo.ConcreteModel, sc: Scenario) -> None:
             )
         if kind == "energy":
             return pyo.quicksum(
-                kw[k]
+                1000
                 * pue[s]
                 * HOURS_PER_YEAR_K
                 * y
                 * m.load_factor
                 * m.energy_price[s, p]
-                * m.fleet[k, s, p]
-                for k, s in m.KS
+                * m.it_mw[s, p]
+                for s in m.S
             )
-        return pyo.quicksum(kw[k] * 12 * y * m.lease[s] * m.fleet[k, s, p] for k, s in m.KS)
+        return pyo.quicksum(1000 * 12 * y * m.lease[s] * m.it_mw[s, p] for s in m.S)
 
     m.COST_KINDS = pyo.Set(initialize=COST_KINDS, ordered=True)
     m.cost = pyo.Expression(m.COST_KINDS, m.P, rule=cost, doc="nominal cost, USD million")

@@ -8,7 +8,10 @@
 from __future__ import annotations
 
 import pyomo.environ as pyo
+
 from chipalloc.data import Scenario
+
+from .rows import relation
 
 
 def define_objective(m: pyo.ConcreteModel, sc: Scenario) -> None:
@@ -23,4 +26,6 @@ def define_objective(m: pyo.ConcreteModel, sc: Scenario) -> None:
         m.objective = pyo.Objective(
             expr=pyo.quicksum(years[p] * m.compute[p] for p in m.P), sense=pyo.maximize
         )
-        m.total_budget = pyo.Constraint(expr=m.total_cost <= m.budget_cap)
+        m.total_budget = pyo.Constraint(
+            rule=lambda m: relation(m, "total_budget", (), m.total_cost, "<=", m.budget_cap)
+        )

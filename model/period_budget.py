@@ -6,6 +6,7 @@ sum unit_cost[k,p] * buy[k,s,p] + sum build_cost[s] * build[s,p] <= capex_budget
 from __future__ import annotations
 
 import pyomo.environ as pyo
+
 from chipalloc.data import Scenario
 
 from .rows import relation
@@ -13,13 +14,15 @@ from .rows import relation
 
 def define_period_budget(m: pyo.ConcreteModel, sc: Scenario) -> None:
     """Add period_budget[p] for every period with a capex budget."""
-    buys_in = {p: [] for p in m.P}
-    for k, s, p in m.BUY:
-        buys_in[p].append((k, s))
-    builds_in = {p: [s for s, q in m.BUILD if q == p] for p in m.P}
+    chips_in = {p: [] for p in m.P}
+    for k, p in {(k, p) for k, _, p in m.BUY}:
+        chips_in[p].append(k)
+    builds_in = {p: [] for p in m.P}
+    for s, p in m.BUILD:
+        builds_in[p].append(s)
 
     def rule(m, p):
-        spend = pyo.quicksum(m.unit_cost[k, p] * m.buy[k, s, p] for k, s in buys_in[p])
+        spend = pyo.quicksum(m.unit_cost[k, p] * m.bought[k, p] for k in sorted(chips_in[p]))
         spend += pyo.quicksum(m.build_cost[s] * m.build[s, p] for s in builds_in[p])
         return relation(m, "period_budget", (p,), spend, "<=", m.capex_budget[p])
 

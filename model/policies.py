@@ -13,10 +13,11 @@ Several rows of one share kind and name combine per period into the tightest val
 from __future__ import annotations
 
 import pyomo.environ as pyo
+
 from chipalloc.data import Scenario
 
 from .rows import relation
-from .units import UNITS, USD
+from .units import USD
 
 ALL_PERIODS = "all"
 """Index label of a minimum-spend row with no from_period."""
@@ -56,26 +57,35 @@ def define_policies(m: pyo.ConcreteModel, sc: Scenario) -> None:
     define_min_spend(m, sc)
 
 
-def define_min_spend(m: pyo.ConcreteModel, sc: Scenario) -> None:
-    """operator_min_spend[o, from_period]: lease paid to o from from_period on >= value."""
-    years = dict(zip(sc.period_labels, sc.years, strict=True))
-    kw = (sc.chips.set_index("chip")["power_kw"] * UNITS).to_dict()
-    operator = sc.sites.set_index("site")["operator"].to_dict()
+def min_spend_targets(sc: Scenario) -> dict[tuple[str, str], float]:
+    """(operator, from_period or ``all``) -> the largest required spend, USD million."""
     rows = sc.policies[sc.policies["kind"] == "operator_min_spend_usd"]
     targets: dict[tuple[str, str], float] = {}
     for r in rows.to_dict("records"):
         key = (r["name"], r["from_period"] or ALL_PERIODS)
         targets[key] = max(targets.get(key, 0.0), r["value"] / USD)
+    return targets
+
+
+def define_min_spend(m: pyo.ConcreteModel, sc: Scenario) -> None:
+    """operator_min_spend[o, from_period]: lease paid to o from from_period on >= value.
+
+    The kW term sum over k of power_kw[k] * fleet[k,s,p] is written as 1000 * it_mw[s,p].
+    """
+    years = dict(zip(sc.period_labels, sc.years, strict=True))
+    sites_of: dict[str, list[str]] = {}
+    for s, o in zip(sc.sites["site"], sc.sites["operator"], strict=True):
+        sites_of.setdefault(o, []).append(s)
+    targets = min_spend_targets(sc)
     m.MIN_SPEND = pyo.Set(initialize=list(targets), dimen=2, ordered=True)
     m.min_spend_usd = pyo.Param(m.MIN_SPEND, mutable=True, initialize=targets)
 
     def rule(m, o, start):
         first = 0 if start == ALL_PERIODS else sc.period_pos[start]
         paid = pyo.quicksum(
-            12 * years[p] * m.lease[s] * kw[k] * m.fleet[k, s, p]
+            12 * years[p] * m.lease[s] * 1000 * m.it_mw[s, p]
             for p in sc.period_labels[first:]
-            for k, s in m.KS
-            if operator[s] == o
+            for s in sites_of.get(o, ())
         )
         return relation(m, "operator_min_spend", (o, start), paid, ">=", m.min_spend_usd[o, start])
 

@@ -7,6 +7,7 @@ and its dual is the value of one more facility MW at s in p.
 from __future__ import annotations
 
 import pyomo.environ as pyo
+
 from chipalloc.data import Scenario
 
 from .rows import relation

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyomo.environ as pyo
-from pyomo.core.expr.visitor import identify_variables
+from pyomo.core.base.expression import NamedExpressionData
+from pyomo.core.base.var import VarData
 
 TOLERANCE = 1e-9
 
@@ -35,9 +36,23 @@ class FixedRow:
         return max(0.0, gap if self.sense == "<=" else -gap)
 
 
+def has_variable(expr: Any) -> bool:
+    """Whether ``expr`` holds a variable; stops at the first one found (depth first)."""
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, VarData):
+            return True
+        if isinstance(e, NamedExpressionData):
+            stack.append(e.expr)
+        elif getattr(e, "is_expression_type", None) and e.is_expression_type():
+            stack.extend(e.args)
+    return False
+
+
 def relation(m: pyo.ConcreteModel, family: str, index: tuple, lhs: Any, sense: str, rhs: Any):
     """``lhs <= rhs`` or ``lhs >= rhs`` as a constraint body, or Skip if it has no variable."""
-    if next(identify_variables(lhs, include_fixed=True), None) is None:
+    if not has_variable(lhs):
         m.fixed_rows.append(FixedRow(family, index, lhs, sense, rhs))
         return pyo.Constraint.Skip
     return lhs <= rhs if sense == "<=" else lhs >= rhs

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import pyomo.environ as pyo
+
 from chipalloc.data import Scenario
 
 

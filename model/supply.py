@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyomo.environ as pyo
+
 from chipalloc.data import Scenario
 
 
@@ -14,7 +15,5 @@ def define_supply(m: pyo.ConcreteModel, sc: Scenario) -> None:
     m.SUPPLY = pyo.Set(initialize=list(sites_for), dimen=2, ordered=True)
     m.supply = pyo.Constraint(
         m.SUPPLY,
-        rule=lambda m, k, p: (
-            pyo.quicksum(m.buy[k, s, p] for s in sites_for[k, p]) <= m.max_units[k, p]
-        ),
+        rule=lambda m, k, p: m.bought[k, p] <= m.max_units[k, p],
     )

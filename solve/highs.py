@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pyomo.environ as pyo
-from chipalloc.model import PFLOPS, USD
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
+
+from chipalloc.model import PFLOPS, USD
+
+from .persistent import FastHighs
 
 STATUS = {
     TerminationCondition.convergenceCriteriaSatisfied: "optimal",
@@ -23,9 +26,33 @@ STATUS = {
     TerminationCondition.infeasibleOrUnbounded: "infeasible",
     TerminationCondition.unbounded: "unbounded",
     TerminationCondition.maxTimeLimit: "time_limit",
+    TerminationCondition.iterationLimit: "time_limit",
+}
+"""Pyomo's termination -> MODEL.md status; an iteration limit is a work limit like time."""
+
+LIMITS = {
+    TerminationCondition.maxTimeLimit: "time limit reached",
+    TerminationCondition.iterationLimit: "iteration limit reached",
 }
 
 METHODS = {"choose": "choose", "simplex": "simplex", "ipm": "ipm", "pdlp": "pdlp"}
+"""--method values. ``choose`` picks by the model's size and the state of HiGHS (below)."""
+
+
+def method_options(method: str, fleet_form: str, has_basis: bool) -> dict[str, Any]:
+    """HiGHS options for a method; ``choose`` picks the fastest measured (BENCHMARKS.md).
+
+    - a re-solve with a valid basis: dual simplex, warm-started from that basis;
+    - the window fleet form (small and medium plans): dual simplex;
+    - the recursion fleet form (large plans): interior point, then crossover to a vertex,
+      so duals and ranging come from a simplex basis as with simplex.
+    IPM always runs crossover here (ranging needs a basis); PDLP gives no basis.
+    """
+    if method == "choose":
+        method = "simplex" if has_basis or fleet_form != "recursion" else "ipm"
+    if method == "ipm":
+        return {"solver": "ipm", "run_crossover": "on"}
+    return {"solver": METHODS[method]}
 
 
 @dataclass
@@ -57,8 +84,12 @@ class Solver:
     def __init__(self, model: pyo.ConcreteModel, options: SolveOptions | None = None) -> None:
         self.model = model
         self.options = options or SolveOptions()
-        self.interface = Highs()
+        self.interface = FastHighs()
         self._loaded = False
+
+    def load(self) -> None:
+        """Hand the model to HiGHS now (``solve`` does it when needed)."""
+        self.interface.set_instance(self.model)
 
     @property
     def highs(self):
@@ -85,8 +116,14 @@ class Solver:
                 message="rows without variables cannot hold",
                 fixed_conflicts=conflicts,
             )
+        if next(self.model.component_data_objects(pyo.Var), None) is None:
+            # max_compute with nothing to buy or build: the initial fleet is the plan
+            # (HiGHS would call the empty LP "model empty", not optimal)
+            return Outcome("optimal", self.objective_value(), time.perf_counter() - start, 0)
         opts = self.options
-        highs_options = {"solver": METHODS[opts.method], **opts.highs_options}
+        has_basis = self._loaded and self.highs.getBasis().valid
+        form = getattr(self.model, "fleet_form", "window")
+        highs_options = {**method_options(opts.method, form, has_basis), **opts.highs_options}
         results = self.interface.solve(
             self.model,
             load_solutions=False,
@@ -104,15 +141,17 @@ class Solver:
         seconds = time.perf_counter() - start
         iterations = getattr(results.extra_info, "simplex_iteration_count", None)
         if status != "optimal":
-            return Outcome(
-                status, None, seconds, iterations, message=str(results.termination_condition.name)
-            )
-        results.solution_loader.load_vars()
+            condition = results.termination_condition
+            message = LIMITS.get(condition, condition.name)
+            return Outcome(status, None, seconds, iterations, message=message)
+        self.interface.load_all_vars()
         return Outcome(status, self.objective_value(), seconds, iterations)
 
     def objective_value(self) -> float:
         """The objective in MODEL.md units: USD (min_cost) or PFLOPS-years (max_compute)."""
         scale = USD if self.model.objective.sense == pyo.minimize else PFLOPS
+        if isinstance(self.interface, FastHighs) and len(self.interface._x):
+            return float(self.interface.values([self.model.objective.expr])[0]) * scale
         return pyo.value(self.model.objective) * scale
 
     def row_duals(self) -> list[float]:

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+
 from chipalloc.data import Scenario
 from chipalloc.model import FAMILIES, PFLOPS, UNITS, USD
 
 from .highs import Outcome, Solver
+from .linear import Compiler, evaluate
+from .persistent import FastHighs
 
 EPS = 1e-9
 PLAN_COLUMNS = [
@@ -47,16 +51,45 @@ def _clean(x: float) -> float:
     return 0.0 if abs(x) < EPS else x
 
 
+def _clean_all(x: np.ndarray) -> np.ndarray:
+    """``_clean`` of every element."""
+    return np.where(np.abs(x) < EPS, 0.0, x)
+
+
+class Values:
+    """Values at the solution, read as arrays (one pass per table, no per-cell Pyomo calls).
+
+    With a solved ``Solver`` the numbers come from HiGHS's solution through its column map;
+    otherwise from the values loaded into the model's variables.
+    """
+
+    def __init__(self, m: pyo.ConcreteModel, solver: Solver | None = None) -> None:
+        interface = getattr(solver, "interface", None)
+        if isinstance(interface, FastHighs) and len(interface._x):
+            self.of = interface.values
+            return
+        variables = list(m.component_data_objects(pyo.Var, descend_into=True))
+        compiler = Compiler({id(v): i for i, v in enumerate(variables)})
+        x = np.array([v.value or 0.0 for v in variables])
+        self.of = lambda items: evaluate(compiler, x, items)
+
+
 def extract(sc: Scenario, solver: Solver, outcome: Outcome) -> Results:
     """Read the solution of ``solver`` back into MODEL.md units."""
     m = solver.model
     maximise = m.objective.sense == pyo.maximize
+    values = Values(m, solver)
     duals = dual_table(sc, solver, maximise)
-    plan = plan_table(sc, m)
-    sites = sites_table(sc, m, duals, maximise)
-    costs = cost_table(sc, m)
-    unmet = {} if maximise else {p: _clean(pyo.value(m.unmet[p])) * PFLOPS for p in m.P}
+    plan = plan_table(sc, m, values)
+    sites = sites_table(sc, m, duals, maximise, values)
+    costs = cost_table(sc, m, values)
+    labels = sc.period_labels
+    unmet = {}
+    if not maximise:
+        short = _clean_all(values.of([m.unmet[p] for p in labels])) * PFLOPS
+        unmet = dict(zip(labels, short.tolist(), strict=True))
     total_cost = float(costs.loc[costs["kind"] != "shortfall_penalty", "discounted_usd"].sum())
+    compute = values.of([m.compute[p] for p in labels])
     summary = {
         "status": outcome.status,
         "objective": outcome.objective,
@@ -64,46 +97,57 @@ def extract(sc: Scenario, solver: Solver, outcome: Outcome) -> Results:
         "objective_unit": "PFLOPS-years" if maximise else "USD",
         "total_cost_usd": total_cost,
         "unmet_pflops": unmet,
-        "compute_pflops_years": float(
-            sum(
-                y * pyo.value(m.compute[p]) * PFLOPS
-                for p, y in zip(sc.period_labels, sc.years, strict=True)
-            )
-        ),
+        "compute_pflops_years": float(sum(sc.years * compute * PFLOPS)),
         "scenario": sc.name,
     }
     return Results(plan, sites, costs, duals, summary)
 
 
-def plan_table(sc: Scenario, m: pyo.ConcreteModel) -> pd.DataFrame:
+def plan_table(sc: Scenario, m: pyo.ConcreteModel, values: Values | None = None) -> pd.DataFrame:
     """plan.csv: buy and fleet per (period, site, chip), with it_mw and compute_pflops."""
+    values = values or Values(m)
+    labels, pairs = sc.period_labels, list(m.KS)
+    fleet = _clean_all(values.of([m.fleet[k, s, p] for p in labels for k, s in pairs]))
+    buy = np.zeros(len(fleet))
+    slot = {
+        (k, s, p): i * len(pairs) + j
+        for i, p in enumerate(labels)
+        for j, (k, s) in enumerate(pairs)
+    }
+    bought = list(m.BUY)
+    if bought:
+        at = np.fromiter((slot[b] for b in bought), dtype=np.int64, count=len(bought))
+        buy[at] = _clean_all(values.of([m.buy[b] for b in bought]))
+    keep = np.flatnonzero((buy != 0) | (fleet != 0))
+    period = keep // max(1, len(pairs))
+    pair = keep % max(1, len(pairs))
     chips = sc.chips.set_index("chip")
     operator = sc.sites.set_index("site")["operator"]
-    rows = []
-    for p in m.P:
-        for k, s in m.KS:
-            buy = _clean(m.buy[k, s, p].value or 0.0) if (k, s, p) in m.BUY else 0.0
-            fleet = _clean(pyo.value(m.fleet[k, s, p]))
-            if buy or fleet:
-                units = fleet * UNITS
-                rows.append(
-                    (
-                        p,
-                        s,
-                        operator[s],
-                        k,
-                        chips.at[k, "vendor"],
-                        buy * UNITS,
-                        units,
-                        chips.at[k, "power_kw"] * units / 1000,
-                        chips.at[k, "perf_pflops"] * units,
-                    )
-                )
-    return pd.DataFrame(rows, columns=PLAN_COLUMNS)
+    chip = np.array([k for k, _ in pairs], dtype=object)[pair] if pairs else np.zeros(0, object)
+    site = np.array([s for _, s in pairs], dtype=object)[pair] if pairs else np.zeros(0, object)
+    units = fleet[keep] * UNITS
+    return pd.DataFrame(
+        {
+            "period": np.array(labels, dtype=object)[period],
+            "site": site,
+            "operator": operator.reindex(site).to_numpy(dtype=object),
+            "chip": chip,
+            "vendor": chips["vendor"].reindex(chip).to_numpy(dtype=object),
+            "buy_units": buy[keep] * UNITS,
+            "fleet_units": units,
+            "it_mw": chips["power_kw"].reindex(chip).to_numpy(dtype=float) * units / 1000,
+            "compute_pflops": chips["perf_pflops"].reindex(chip).to_numpy(dtype=float) * units,
+        },
+        columns=PLAN_COLUMNS,
+    )
 
 
 def sites_table(
-    sc: Scenario, m: pyo.ConcreteModel, duals: pd.DataFrame, maximise: bool
+    sc: Scenario,
+    m: pyo.ConcreteModel,
+    duals: pd.DataFrame,
+    maximise: bool,
+    values: Values | None = None,
 ) -> pd.DataFrame:
     """sites.csv: power available, built, used, and the value of one more MW, per site and period.
 
@@ -111,50 +155,66 @@ def sites_table(
     period: USD of discounted cost saved (min_cost) or PFLOPS-years gained (max_compute).
     ``power_shadow_price_nominal`` undoes the discounting (USD in that period's money).
     """
+    values = values or Values(m)
     sites = sc.sites.set_index("site")
+    labels, names = sc.period_labels, list(m.S)
+    grid = [(s, p) for s in names for p in labels]
     power = duals[duals["family"] == "power"].set_index(["site", "period"])["shadow_price"]
-    discount = dict(zip(sc.period_labels, sc.discount, strict=True))
-    rows = []
-    for s in m.S:
-        for p in m.P:
-            price = -power.get((s, p), 0.0) if not maximise else power.get((s, p), 0.0)
-            price = _clean(price)
-            built = _clean(pyo.value(m.built_mw[s, p]))
-            started = _clean(m.build[s, p].value or 0.0) if (s, p) in m.BUILD else 0.0
-            available = pyo.value(m.power_mw[s, p])
-            used = _clean(sites.at[s, "pue"] * pyo.value(m.it_mw[s, p]))
-            rows.append(
-                {
-                    "period": p,
-                    "site": s,
-                    "operator": sites.at[s, "operator"],
-                    "power_mw": available,
-                    "built_mw": built,
-                    "capacity_mw": available + built,
-                    "used_mw": used,
-                    "it_mw": _clean(pyo.value(m.it_mw[s, p])),
-                    "build_started_mw": started,
-                    "power_shadow_price": price,
-                    "power_shadow_price_nominal": price if maximise else price / discount[p],
-                    "shadow_price_unit": "PFLOPS-years per MW" if maximise else "USD per MW",
-                }
-            )
-    return pd.DataFrame(rows)
+    price = power.reindex(pd.MultiIndex.from_tuples(grid)).fillna(0.0).to_numpy(dtype=float)
+    price = _clean_all(price if maximise else -price) + 0.0
+    built = _clean_all(values.of([m.built_mw[s, p] for s, p in grid]))
+    started = np.zeros(len(grid))
+    builds = list(m.BUILD)
+    if builds:
+        slot = {key: i for i, key in enumerate(grid)}
+        at = np.fromiter((slot[b] for b in builds), dtype=np.int64, count=len(builds))
+        started[at] = _clean_all(values.of([m.build[b] for b in builds]))
+    available = np.array([m.power_mw[s, p].value for s, p in grid], dtype=float)
+    it = values.of([m.it_mw[s, p] for s, p in grid])
+    site = np.array([s for s, _ in grid], dtype=object)
+    discount = np.tile(sc.discount, len(names))
+    return pd.DataFrame(
+        {
+            "period": np.array([p for _, p in grid], dtype=object),
+            "site": site,
+            "operator": sites["operator"].reindex(site).to_numpy(dtype=object),
+            "power_mw": available,
+            "built_mw": built,
+            "capacity_mw": available + built,
+            "used_mw": _clean_all(sites["pue"].reindex(site).to_numpy(dtype=float) * it),
+            "it_mw": _clean_all(it),
+            "build_started_mw": started,
+            "power_shadow_price": price,
+            "power_shadow_price_nominal": price if maximise else price / discount,
+            "shadow_price_unit": "PFLOPS-years per MW" if maximise else "USD per MW",
+        }
+    )
 
 
-def cost_table(sc: Scenario, m: pyo.ConcreteModel) -> pd.DataFrame:
+def cost_table(sc: Scenario, m: pyo.ConcreteModel, values: Values | None = None) -> pd.DataFrame:
     """costs.csv: nominal and discounted USD per period and kind, shortfall penalty last."""
-    years = dict(zip(sc.period_labels, sc.years, strict=True))
-    rows = []
-    for p in m.P:
-        d = pyo.value(m.discount[p])
-        for kind in m.COST_KINDS:
-            nominal = _clean(pyo.value(m.cost[kind, p])) * USD
-            rows.append((p, kind, nominal, d * nominal))
-        if hasattr(m, "unmet"):
-            penalty = _clean(pyo.value(m.unmet_penalty * years[p] * m.unmet[p])) * USD
-            rows.append((p, "shortfall_penalty", penalty, d * penalty))
-    return pd.DataFrame(rows, columns=["period", "kind", "nominal_usd", "discounted_usd"])
+    values = values or Values(m)
+    labels, kinds = sc.period_labels, list(m.COST_KINDS)
+    discount = np.array([m.discount[p].value for p in labels], dtype=float)
+    # cleaned in USD, not model units: a real cost of a thousandth of a dollar stays
+    nominal = _clean_all(values.of([m.cost[kind, p] for p in labels for kind in kinds]) * USD)
+    table = nominal.reshape(len(labels), len(kinds))
+    names = list(kinds)
+    if hasattr(m, "unmet"):
+        years = np.asarray(sc.years, dtype=float)
+        short = values.of([m.unmet[p] for p in labels])
+        penalty = _clean_all(pyo.value(m.unmet_penalty) * years * short * USD)
+        table = np.column_stack([table, penalty])
+        names.append("shortfall_penalty")
+    return pd.DataFrame(
+        {
+            "period": np.repeat(np.array(labels, dtype=object), len(names)),
+            "kind": np.tile(np.array(names, dtype=object), len(labels)),
+            "nominal_usd": table.ravel(),
+            "discounted_usd": (table * discount[:, None]).ravel(),
+        },
+        columns=["period", "kind", "nominal_usd", "discounted_usd"],
+    )
 
 
 def dual_table(sc: Scenario, solver: Solver, maximise: bool) -> pd.DataFrame:
@@ -165,31 +225,29 @@ def dual_table(sc: Scenario, solver: Solver, maximise: bool) -> pd.DataFrame:
     less cost); ``nominal`` divides by the period's discount factor where the row has one.
     """
     m = solver.model
-    row_dual = solver.row_duals()
+    row_dual = np.asarray(solver.row_duals())
     objective_scale = PFLOPS if maximise else USD
     objective_unit = "PFLOPS-years" if maximise else "USD"
     discount = dict(zip(sc.period_labels, sc.discount, strict=True))
-    rows = []
+    parts = []
     for family in FAMILIES.values():
         component = getattr(m, family.name, None)
-        if component is None:
+        if component is None or not len(component):
             continue
-        for index, con in component.items():
-            index = index if isinstance(index, tuple) else (index,) if index is not None else ()
-            body = pyo.value(con.body)
-            price = _clean(row_dual[solver.row_of(con)]) * objective_scale / family.scale
-            period = dict(zip(family.index, index, strict=True)).get("period")
-            row = {
-                "family": family.name,
-                **dict(zip(family.index, index, strict=True)),
-                "activity": body * family.scale,
-                "shadow_price": price,
-                "shadow_price_nominal": price / discount[period]
-                if period and not maximise
-                else price,
-                "unit": f"{objective_unit} per {family.unit}",
-            }
-            rows.append(row)
+        keys, cons = zip(*component.items(), strict=True)
+        index = [k if isinstance(k, tuple) else (k,) if k is not None else () for k in keys]
+        frame = pd.DataFrame(list(index), columns=list(family.index))
+        rows = np.fromiter((solver.row_of(c) for c in cons), dtype=np.int64, count=len(cons))
+        price = _clean_all(row_dual[rows]) * objective_scale / family.scale
+        nominal = price
+        if "period" in family.index and not maximise:
+            nominal = price / frame["period"].map(discount).to_numpy(dtype=float)
+        frame.insert(0, "family", family.name)
+        frame["activity"] = _activity(solver, cons) * family.scale
+        frame["shadow_price"] = price
+        frame["shadow_price_nominal"] = nominal
+        frame["unit"] = f"{objective_unit} per {family.unit}"
+        parts.append(frame)
     columns = [
         "family",
         "site",
@@ -203,5 +261,14 @@ def dual_table(sc: Scenario, solver: Solver, maximise: bool) -> pd.DataFrame:
         "shadow_price_nominal",
         "unit",
     ]
-    frame = pd.DataFrame(rows)
-    return frame.reindex(columns=[c for c in columns if c in frame.columns or c == "site"])
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    always = ("family", "site", "period", "activity", "shadow_price")
+    always += ("shadow_price_nominal", "unit")
+    return frame.reindex(columns=[c for c in columns if c in frame.columns or c in always])
+
+
+def _activity(solver: Solver, cons) -> np.ndarray:
+    """Body values of constraints at the solution (as ``pyo.value(con.body)``, vectorised)."""
+    if isinstance(solver.interface, FastHighs) and len(solver.interface._x):
+        return solver.interface.row_activity(cons)
+    return np.array([pyo.value(c.body) for c in cons], dtype=float)
