@@ -34,7 +34,10 @@ def check_scenario(sc: Scenario) -> list[Problem]:
             if spec.name not in ("periods", "chips", "sites"):
                 problems += _references(spec.file, sc.tables[spec.name], column, known[column])
     problems += _references(
-        "policies.csv", sc.policies[sc.policies["from_period"] != ""], "from_period", known["period"]
+        "policies.csv",
+        sc.policies[sc.policies["from_period"] != ""],
+        "from_period",
+        known["period"],
     )
     if problems:
         return problems

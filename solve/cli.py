@@ -265,10 +265,7 @@ def _guard(debug: bool, action) -> None:
 
 
 # Commands defined in their own modules register themselves on ``app`` when imported.
-# (Each import line below adds one group of commands.)
-from chipalloc.solve import cli_generate  # noqa: E402,F401
-from chipalloc.solve import cli_report  # noqa: E402,F401
-from chipalloc.solve import cli_sensitivity  # noqa: E402,F401
+from chipalloc.solve import cli_generate, cli_report, cli_sensitivity  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
