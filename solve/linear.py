@@ -195,7 +195,19 @@ class Compiler:
         factors: list[float] = []
         constant, mutable = 0.0, False
         for a in args:
-            kind = _KINDS.get(a.__class__) or _kind(a.__class__)
+            cls = a.__class__
+            if cls is ProductExpression or cls is MonomialTermExpression:
+                c, v = a.args
+                if c.__class__ in native_numeric_types:  # the bulk: number * (var or expr)
+                    j = col_of.get(id(v))
+                    if j is not None:
+                        cols.append(j)
+                        coefs.append(c)
+                    else:
+                        parts.append(self.compile(v))
+                        factors.append(c)
+                    continue
+            kind = _KINDS.get(cls) or _kind(cls)
             if kind is VAR:
                 cols.append(col_of[id(a)])
                 coefs.append(1.0)
@@ -249,10 +261,7 @@ class Compiler:
 
 
 def combine(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_cols: int):
-    """Row-wise sparse matrix (starts, index, value) with repeated (row, col) entries summed.
-
-    ``rows`` must be non-decreasing (entries grouped by row, as compiled).
-    """
+    """COO entries sorted by (row, col), repeated (row, col) entries summed: (rows, cols, vals)."""
     key = rows * np.int64(n_cols) + cols
     order = np.argsort(key, kind="stable")
     key = key[order]

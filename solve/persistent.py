@@ -22,8 +22,10 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
+from pyomo.common.numeric_types import native_numeric_types
 from pyomo.contrib.solver.common.util import NoReducedCostsError, NoSolutionError
 from pyomo.contrib.solver.solvers.highs import Highs
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from .linear import Compiler, combine, evaluate, number
 
@@ -38,14 +40,39 @@ VarData's private slots is safe: pyproject pins Pyomo to 6.10."""
 
 
 def data_objects(model, ctype) -> list:
-    """Active data objects of ``ctype`` in model order: what ``component_data_objects``
-    returns, read per component (several times faster on large indexed components)."""
+    """Active data objects of ``ctype``, component by component in construction order (the
+    order ``component_data_objects`` gives for chipalloc's ordered index sets), read from
+    each component's private ``_data`` dict: 50x faster than iterating the index sets."""
     return [
         data
         for component in model.component_objects(ctype, active=True, descend_into=True)
-        for data in component.values()
+        for data in component._data.values()
         if data.active
     ]
+
+
+def flat_terms(expr, col_of: dict[int, int]) -> tuple[list, list, float] | None:
+    """(columns, coefficients, constant) of a ``LinearExpression`` whose terms are variables,
+    number * variable and numbers; None for anything else (left to ``Compiler``)."""
+    if expr.__class__ is not LinearExpression:
+        return None
+    cols, coefs, constant = [], [], 0.0
+    for a in expr.args:
+        cls = a.__class__
+        if cls is MonomialTermExpression:
+            c, v = a.args
+            if c.__class__ not in native_numeric_types or id(v) not in col_of:
+                return None
+            cols.append(col_of[id(v)])
+            coefs.append(c)
+        elif cls in native_numeric_types:
+            constant += a
+        elif id(a) in col_of:
+            cols.append(col_of[id(a)])
+            coefs.append(1.0)
+        else:
+            return None
+    return cols, coefs, constant
 
 
 class FastHighs(Highs):
@@ -70,11 +97,9 @@ class FastHighs(Highs):
         if len(objectives) > 1:
             raise ValueError("the model has more than one active objective")
         self._objective = objectives[0] if objectives else None
-        self._params = [
-            p
-            for p in model.component_data_objects(pyo.Param, descend_into=True)
-            if not p.is_constant()
-        ]
+        # existing entries only: iterating a Param with a default would create every
+        # missing entry (slowly); those the model uses already exist
+        self._params = [p for p in data_objects(model, pyo.Param) if not p.is_constant()]
         self._compiled: dict[int, object] = {}
         self._pass_model()
         self._param_snapshot = self._param_values()
@@ -95,21 +120,40 @@ class FastHighs(Highs):
         self._mutable_rows: list[int] = []
         self._mutable_bounds: list[int] = []
         self._row_constant = np.zeros(len(self._con_list))
+        flat_rows: list[int] = []  # rows that are plain sums of number * variable
+        flat_cols: list[int] = []
+        flat_vals: list[float] = []
+        col_of = self._pyomo_var_to_solver_var_map
         for i, con in enumerate(self._con_list):
             lower, expr, upper = con.to_bounded_expression()
-            body = compiler.compile(expr)
-            self._row_constant[i] = body.constant
-            pieces_c.append(body.cols)
-            pieces_v.append(body.coefs)
-            counts[i] = len(body.cols)
-            row_lo[i], row_hi[i], bound_mutable = self._row_bounds(lower, upper, body.constant)
-            if body.mutable:
+            flat = flat_terms(expr, col_of)
+            if flat is not None:
+                cols, coefs, constant = flat
+                flat_rows.extend([i] * len(cols))
+                flat_cols.extend(cols)
+                flat_vals.extend(coefs)
+                mutable = False
+            else:
+                body = compiler.compile(expr)
+                pieces_c.append(body.cols)
+                pieces_v.append(body.coefs)
+                counts[i] = len(body.cols)
+                constant, mutable = body.constant, body.mutable
+            self._row_constant[i] = constant
+            row_lo[i], row_hi[i], bound_mutable = self._row_bounds(lower, upper, constant)
+            if mutable:
                 self._mutable_rows.append(i)
-            if body.mutable or bound_mutable:
+            if mutable or bound_mutable:
                 self._mutable_bounds.append(i)
-        rows = np.repeat(np.arange(len(self._con_list), dtype=np.int64), counts)
-        cols = np.concatenate(pieces_c) if pieces_c else np.zeros(0, dtype=np.int64)
-        vals = np.concatenate(pieces_v) if pieces_v else np.zeros(0)
+        rows = np.concatenate(
+            [
+                np.array(flat_rows, dtype=np.int64),
+                np.repeat(np.arange(len(self._con_list), dtype=np.int64), counts),
+            ]
+        )
+        cols = np.concatenate([np.array(flat_cols, dtype=np.int64), *pieces_c])
+        vals = np.concatenate([np.array(flat_vals, dtype=float), *pieces_v])
+        del flat_rows, flat_cols, flat_vals, pieces_c, pieces_v  # lower the peak memory
         rows, cols, vals = combine(rows, cols, vals, max(n_cols, 1))
         cost, offset, self._objective_mutable = self._objective_arrays(compiler)
 

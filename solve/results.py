@@ -22,6 +22,8 @@ from .linear import Compiler, evaluate
 from .persistent import FastHighs
 
 EPS = 1e-9
+COST_EPS_USD = 1e-6
+"""Costs below a millionth of a dollar are solver noise (the checker's tolerance is 1e-4)."""
 PLAN_COLUMNS = [
     "period",
     "site",
@@ -51,9 +53,9 @@ def _clean(x: float) -> float:
     return 0.0 if abs(x) < EPS else x
 
 
-def _clean_all(x: np.ndarray) -> np.ndarray:
-    """``_clean`` of every element."""
-    return np.where(np.abs(x) < EPS, 0.0, x)
+def _clean_all(x: np.ndarray, eps: float = EPS) -> np.ndarray:
+    """``_clean`` of every element (below ``eps`` reads as 0)."""
+    return np.where(np.abs(x) < eps, 0.0, x)
 
 
 class Values:
@@ -196,14 +198,14 @@ def cost_table(sc: Scenario, m: pyo.ConcreteModel, values: Values | None = None)
     values = values or Values(m)
     labels, kinds = sc.period_labels, list(m.COST_KINDS)
     discount = np.array([m.discount[p].value for p in labels], dtype=float)
-    # cleaned in USD, not model units: a real cost of a thousandth of a dollar stays
-    nominal = _clean_all(values.of([m.cost[kind, p] for p in labels for kind in kinds]) * USD)
+    nominal = values.of([m.cost[kind, p] for p in labels for kind in kinds]) * USD
+    nominal = _clean_all(nominal, COST_EPS_USD)
     table = nominal.reshape(len(labels), len(kinds))
     names = list(kinds)
     if hasattr(m, "unmet"):
         years = np.asarray(sc.years, dtype=float)
         short = values.of([m.unmet[p] for p in labels])
-        penalty = _clean_all(pyo.value(m.unmet_penalty) * years * short * USD)
+        penalty = _clean_all(pyo.value(m.unmet_penalty) * years * short * USD, COST_EPS_USD)
         table = np.column_stack([table, penalty])
         names.append("shortfall_penalty")
     return pd.DataFrame(
