@@ -90,6 +90,25 @@ def _read_spec(path: Path) -> Any:
         raise _fail("invalid", escape(f"cannot read {path}: {error.strerror}")) from None
 
 
+def _run_study(sc, cases, kind: str, what: str, out, force, workers, scheduler, quiet):
+    """Run the cases of a compare, sweep or tornado study in parallel.
+
+    Returns (target folder, result rows, seconds). The target defaults to
+    ``results/<scenario>-<kind>`` and is refused, before any solve, if it exists without --force.
+    """
+    from chipalloc.solve.parallel import run_cases
+
+    target = out or Path("results") / f"{sc.name}-{kind}"
+    if target.exists() and not force:
+        raise _fail("error", f"{target} exists; use --force to replace it")
+    start = time.perf_counter()
+    rows = run_cases(
+        sc, cases, workers=workers, scheduler=scheduler, title=kind, progress=not quiet
+    )
+    _report_failures(rows, what)
+    return target, rows, round(time.perf_counter() - start, 3)
+
+
 def _report_failures(rows: list[dict], what: str) -> None:
     failed = [r for r in rows if r["status"] != "optimal"]
     if failed and all(r["status"] == "invalid" for r in rows):
@@ -233,7 +252,6 @@ def compare(
 def _compare(scenario, overrides, variants, out, workers, scheduler, force, quiet) -> None:
     from chipalloc.data import BASE_DIR, ScenarioError, load_overrides
     from chipalloc.solve.compare import compare_table, variant_cases
-    from chipalloc.solve.parallel import run_cases
 
     sc = _load(scenario, None, None)
     path = overrides or Path(scenario or BASE_DIR) / "variants.yaml"
@@ -241,20 +259,15 @@ def _compare(scenario, overrides, variants, out, workers, scheduler, force, quie
         cases = variant_cases(load_overrides(path), variants)
     except ScenarioError as error:
         raise _fail("invalid", escape("; ".join(str(p) for p in error.problems))) from None
-    target = out or Path("results") / f"{sc.name}-compare"
-    if target.exists() and not force:
-        raise _fail("error", f"{target} exists; use --force to replace it")
-    start = time.perf_counter()
-    rows = run_cases(
-        sc, cases, workers=workers, scheduler=scheduler, title="variants", progress=not quiet
+    target, rows, seconds = _run_study(
+        sc, cases, "compare", "run", out, force, workers, scheduler, quiet
     )
-    _report_failures(rows, "run")
     table = compare_table(rows)
     meta = {
         "scenario": sc.name,
         "overrides": str(path),
         "objective_unit": _unit(sc),
-        "seconds": round(time.perf_counter() - start, 3),
+        "seconds": seconds,
     }
     _write(target, {"compare": table}, {"compare": meta}, force)
     if not quiet:
@@ -329,7 +342,6 @@ def sweep(
 def _sweep(scenario, edits, spec, overrides, variant, out, workers, scheduler, force, quiet):
     import pandas as pd
 
-    from chipalloc.solve.parallel import run_cases
     from chipalloc.solve.sweep import SpecError, parse_axis, sweep_cases
     from chipalloc.solve.sweep_charts import sweep_chart
 
@@ -344,14 +356,9 @@ def _sweep(scenario, edits, spec, overrides, variant, out, workers, scheduler, f
     except SpecError as error:
         raise _fail("invalid", escape(str(error))) from None
     sc = _load(scenario, overrides, variant)
-    target = out or Path("results") / f"{sc.name}-sweep"
-    if target.exists() and not force:
-        raise _fail("error", f"{target} exists; use --force to replace it")
-    start = time.perf_counter()
-    rows = run_cases(
-        sc, cases, workers=workers, scheduler=scheduler, title="sweep", progress=not quiet
+    target, rows, seconds = _run_study(
+        sc, cases, "sweep", "point", out, force, workers, scheduler, quiet
     )
-    _report_failures(rows, "point")
     table = pd.DataFrame(rows)
     meta = {
         "scenario": sc.name,
@@ -360,7 +367,7 @@ def _sweep(scenario, edits, spec, overrides, variant, out, workers, scheduler, f
         "points": len(rows),
         "failed": int((table["status"] != "optimal").sum()),
         "rebuilt": int(table["rebuilt"].fillna(False).astype(bool).sum()),
-        "seconds": round(time.perf_counter() - start, 3),
+        "seconds": seconds,
     }
     _write(target, {"sweep": table}, {"sweep": json.loads(json.dumps(meta, default=str))}, force)
     sweep_chart(table, [a.title for a in axes], _unit(sc), target / "sweep.png")
@@ -413,7 +420,6 @@ def tornado(
 
 
 def _tornado(scenario, spec, overrides, variant, out, workers, scheduler, force, quiet) -> None:
-    from chipalloc.solve.parallel import run_cases
     from chipalloc.solve.sweep import SpecError, parse_tornado, tornado_cases, tornado_table
     from chipalloc.solve.sweep_charts import tornado_chart
 
@@ -422,25 +428,15 @@ def _tornado(scenario, spec, overrides, variant, out, workers, scheduler, force,
     except SpecError as error:
         raise _fail("invalid", escape(str(error))) from None
     sc = _load(scenario, overrides, variant)
-    target = out or Path("results") / f"{sc.name}-tornado"
-    if target.exists() and not force:
-        raise _fail("error", f"{target} exists; use --force to replace it")
-    start = time.perf_counter()
-    rows = run_cases(
-        sc,
-        tornado_cases(parameters),
-        workers=workers,
-        scheduler=scheduler,
-        title="tornado",
-        progress=not quiet,
+    target, rows, seconds = _run_study(
+        sc, tornado_cases(parameters), "tornado", "run", out, force, workers, scheduler, quiet
     )
-    _report_failures(rows, "run")
     table = tornado_table(rows)
     meta = {
         "scenario": sc.name,
         "objective_unit": _unit(sc),
         "spec": str(spec),
-        "seconds": round(time.perf_counter() - start, 3),
+        "seconds": seconds,
     }
     _write(target, {"tornado": table}, {"tornado": meta}, force)
     tornado_chart(table, _unit(sc), target / "tornado.png")
