@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from chipalloc.data import Scenario
 

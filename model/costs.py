@@ -13,7 +13,7 @@ a_k,p * bought[k,p], and energy and lease use sum over k of power_kw[k] * fleet[
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from chipalloc.data import Scenario
 

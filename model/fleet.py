@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from pyomo.core.expr.numeric_expr import (
     LinearExpression,
     MonomialTermExpression,

@@ -13,7 +13,7 @@ from numbers import Number
 from typing import Any
 
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from chipalloc.data import Scenario
 from chipalloc.data.schema import SHARE_KINDS, TABLES

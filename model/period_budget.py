@@ -5,7 +5,7 @@ sum unit_cost[k,p] * buy[k,s,p] + sum build_cost[s] * build[s,p] <= capex_budget
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from chipalloc.data import Scenario
 

@@ -12,7 +12,7 @@ Several rows of one share kind and name combine per period into the tightest val
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from chipalloc.data import Scenario
 

@@ -6,7 +6,7 @@ and its dual is the value of one more facility MW at s in p.
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from chipalloc.data import Scenario
 

@@ -8,8 +8,8 @@ needs them, so ``--help`` answers at once.
 
 from __future__ import annotations
 
+import gc
 import shutil
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -267,5 +267,19 @@ def _guard(debug: bool, action) -> None:
 # Commands defined in their own modules register themselves on ``app`` when imported.
 from chipalloc.solve import cli_generate, cli_report, cli_sensitivity  # noqa: E402,F401
 
+
+def main() -> None:
+    """The ``chipalloc`` console command.
+
+    When the command ends the process ends: ``gc.freeze()`` spares the exit its last sweep of
+    the Pyomo model's reference cycles (0.4 s of a 50x10x60 solve), which would free memory
+    the operating system reclaims anyway.
+    """
+    try:
+        app()
+    finally:
+        gc.freeze()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+    main()

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 
 import highspy
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from pyomo.repn import generate_standard_repn
 
 from chipalloc.model import FAMILIES, USD

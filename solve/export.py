@@ -27,11 +27,16 @@ def safe_cell(value: Any) -> Any:
 
 
 def safe_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """``safe_cell`` applied to every text column."""
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(safe_cell)
+    """``safe_cell`` applied to every text column (a column's distinct values are checked
+    first: names repeat, so most columns need no change)."""
+    out = frame
+    for column in frame.columns:
+        text = frame[column]
+        if text.dtype != object and not pd.api.types.is_string_dtype(text):
+            continue
+        if any(safe_cell(v) is not v for v in pd.unique(text)):
+            out = out.copy() if out is frame else out
+            out[column] = text.map(safe_cell)
     return out
 
 

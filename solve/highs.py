@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
@@ -151,7 +151,7 @@ class Solver:
         """The objective in MODEL.md units: USD (min_cost) or PFLOPS-years (max_compute)."""
         scale = USD if self.model.objective.sense == pyo.minimize else PFLOPS
         if isinstance(self.interface, FastHighs) and len(self.interface._x):
-            return float(self.interface.values([self.model.objective.expr])[0]) * scale
+            return self.highs.getInfo().objective_function_value * scale
         return pyo.value(self.model.objective) * scale
 
     def row_duals(self) -> list[float]:

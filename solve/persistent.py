@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from pyomo.common.collections import ComponentMap
 from pyomo.common.numeric_types import native_numeric_types
 from pyomo.contrib.solver.common.util import NoReducedCostsError, NoSolutionError

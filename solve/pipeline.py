@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from chipalloc.data import BASE_DIR, Scenario, apply_variant, load_overrides, load_scenario
 from chipalloc.model import build_model

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from chipalloc.data import Scenario
 from chipalloc.model import FAMILIES, PFLOPS, UNITS, USD
@@ -111,14 +111,15 @@ def plan_table(sc: Scenario, m: pyo.ConcreteModel, values: Values | None = None)
     labels, pairs = sc.period_labels, list(m.KS)
     fleet = _clean_all(values.of([m.fleet[k, s, p] for p in labels for k, s in pairs]))
     buy = np.zeros(len(fleet))
-    slot = {
-        (k, s, p): i * len(pairs) + j
-        for i, p in enumerate(labels)
-        for j, (k, s) in enumerate(pairs)
-    }
     bought = list(m.BUY)
     if bought:
-        at = np.fromiter((slot[b] for b in bought), dtype=np.int64, count=len(bought))
+        pair_at = {ks: j for j, ks in enumerate(pairs)}
+        period_at = sc.period_pos
+        at = np.fromiter(
+            (period_at[p] * len(pairs) + pair_at[k, s] for k, s, p in bought),
+            dtype=np.int64,
+            count=len(bought),
+        )
         buy[at] = _clean_all(values.of([m.buy[b] for b in bought]))
     keep = np.flatnonzero((buy != 0) | (fleet != 0))
     period = keep // max(1, len(pairs))

@@ -18,8 +18,9 @@ import math
 from dataclasses import dataclass
 
 import highspy
+import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from chipalloc.data import Scenario
 from chipalloc.model import FAMILIES, PFLOPS, UNITS, USD, capex_share
@@ -29,6 +30,19 @@ from .results import Results
 
 EPS = 1e-9
 INDEX_COLUMNS = ["site", "chip", "operator", "vendor", "period", "from_period"]
+REDUCED_COST_COLUMNS = [
+    "chip",
+    "site",
+    "operator",
+    "vendor",
+    "period",
+    "buy_units",
+    "in_plan",
+    "unit_cost_usd",
+    "reduced_cost",
+    "break_even_unit_cost_usd",
+    "reduced_cost_unit",
+]
 SHARE_FAMILIES = ("operator_max_share", "operator_min_share", "vendor_max_share")
 
 
@@ -144,59 +158,50 @@ def reduced_cost_table(sc: Scenario, solver: Solver) -> pd.DataFrame:
     m = solver.model
     scale, unit = objective_scale(m)
     maximise = m.objective.sense == pyo.maximize
-    col_dual = solver.col_duals()
-    row_dual = solver.row_duals()
-    chips = sc.chips.set_index("chip")
-    operator = sc.sites.set_index("site")["operator"]
+    buys = list(m.BUY)
+    chip = [k for k, _, _ in buys]
+    site = [s for _, s, _ in buys]
+    period = [p for _, _, p in buys]
+    cols = np.fromiter((solver.col_of(m.buy[b]) for b in buys), dtype=np.int64, count=len(buys))
+    solution = solver.highs.getSolution()
+    r = np.asarray(solution.col_dual)[cols] if len(cols) else np.zeros(0)
+    value = np.asarray(solution.col_value)[cols] if len(cols) else np.zeros(0)
+    life = sc.chips.set_index("chip")["lifetime_periods"].astype(int).to_dict()
     discount = dict(zip(sc.period_labels, sc.discount, strict=True))
-    total = row_dual[solver.row_of(m.total_budget)] if maximise and m.BUY else 0.0
-    rows = []
-    for k, s, p in m.BUY:
-        var = m.buy[k, s, p]
-        r = col_dual[solver.col_of(var)]
-        share = discount[p] * capex_share(
-            int(chips.at[k, "lifetime_periods"]), sc.n_periods, sc.period_pos[p]
-        )
-        budget = 0.0
-        if p in m.BUDGET_P and p in m.period_budget:
-            budget = row_dual[solver.row_of(m.period_budget[p])]
-        slope = (0.0 if maximise else share) - budget - share * total
-        price = pyo.value(m.unit_cost[k, p])
-        in_plan = (var.value or 0.0) > EPS
-        if in_plan or abs(r) < EPS * max(1.0, abs(price)):
-            even = price
-        else:
-            even = price - r / slope if abs(slope) > EPS * EPS else math.nan
-        rows.append(
-            {
-                "chip": k,
-                "site": s,
-                "operator": operator[s],
-                "vendor": chips.at[k, "vendor"],
-                "period": p,
-                "buy_units": (var.value or 0.0) * UNITS if in_plan else 0.0,
-                "in_plan": in_plan,
-                "unit_cost_usd": price * USD / UNITS,
-                "reduced_cost": 0.0 if abs(r) < EPS else r * scale / UNITS,
-                "break_even_unit_cost_usd": even * USD / UNITS,
-                "reduced_cost_unit": f"{unit} per unit",
-            }
-        )
+    share = np.array(
+        [discount[p] * capex_share(life[k], sc.n_periods, sc.period_pos[p]) for k, _, p in buys]
+    )
+    row_dual = solver.row_duals()
+    total = row_dual[solver.row_of(m.total_budget)] if maximise and buys else 0.0
+    budget_dual = {
+        p: row_dual[solver.row_of(m.period_budget[p])] for p in m.BUDGET_P if p in m.period_budget
+    }
+    budget = np.array([budget_dual.get(p, 0.0) for p in period])
+    slope = (0.0 if maximise else share) - budget - share * total
+    price_of = {(k, p): pyo.value(m.unit_cost[k, p]) for k, _, p in buys}
+    price = np.array([price_of[k, p] for k, _, p in buys])
+    in_plan = value > EPS
+    at_price = in_plan | (np.abs(r) < EPS * np.maximum(1.0, np.abs(price)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        moved = np.where(np.abs(slope) > EPS * EPS, price - r / slope, np.nan)
+    even = np.where(at_price, price, moved)
+    vendor = sc.chips.set_index("chip")["vendor"]
+    operator = sc.sites.set_index("site")["operator"]
     return pd.DataFrame(
-        rows,
-        columns=[
-            "chip",
-            "site",
-            "operator",
-            "vendor",
-            "period",
-            "buy_units",
-            "in_plan",
-            "unit_cost_usd",
-            "reduced_cost",
-            "break_even_unit_cost_usd",
-            "reduced_cost_unit",
-        ],
+        {
+            "chip": chip,
+            "site": site,
+            "operator": operator.reindex(site).to_numpy(dtype=object),
+            "vendor": vendor.reindex(chip).to_numpy(dtype=object),
+            "period": period,
+            "buy_units": np.where(in_plan, value * UNITS, 0.0),
+            "in_plan": in_plan,
+            "unit_cost_usd": price * USD / UNITS,
+            "reduced_cost": np.where(np.abs(r) < EPS, 0.0, r * scale / UNITS),
+            "break_even_unit_cost_usd": even * USD / UNITS,
+            "reduced_cost_unit": f"{unit} per unit",
+        },
+        columns=REDUCED_COST_COLUMNS,
     )
 
 
