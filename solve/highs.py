@@ -35,14 +35,21 @@ LIMITS = {
     TerminationCondition.iterationLimit: "iteration limit reached",
 }
 
+DUAL, PRIMAL = 1, 4
+"""HiGHS ``simplex_strategy`` values."""
+
 METHODS = {"choose": "choose", "simplex": "simplex", "ipm": "ipm", "pdlp": "pdlp"}
 """--method values. ``choose`` picks by the model's size and the state of HiGHS (below)."""
 
 
-def method_options(method: str, fleet_form: str, has_basis: bool) -> dict[str, Any]:
+def method_options(
+    method: str, fleet_form: str, has_basis: bool, costs_only: bool = False
+) -> dict[str, Any]:
     """HiGHS options for a method; ``choose`` picks the fastest measured (BENCHMARKS.md).
 
-    - a re-solve with a valid basis: dual simplex, warm-started from that basis;
+    - a re-solve with a valid basis: simplex, warm-started from that basis: primal simplex
+      when only objective costs changed (the basis stays primal feasible), else dual simplex
+      (after bound and right-hand-side changes the basis stays dual feasible);
     - the window fleet form (small and medium plans): dual simplex;
     - the recursion fleet form (large plans): interior point, then crossover to a vertex,
       so duals and ranging come from a simplex basis as with simplex.
@@ -52,6 +59,9 @@ def method_options(method: str, fleet_form: str, has_basis: bool) -> dict[str, A
         method = "simplex" if has_basis or fleet_form != "recursion" else "ipm"
     if method == "ipm":
         return {"solver": "ipm", "run_crossover": "on"}
+    if method == "simplex":
+        primal = has_basis and costs_only
+        return {"solver": "simplex", "simplex_strategy": PRIMAL if primal else DUAL}
     return {"solver": METHODS[method]}
 
 
@@ -121,9 +131,14 @@ class Solver:
             # (HiGHS would call the empty LP "model empty", not optimal)
             return Outcome("optimal", self.objective_value(), time.perf_counter() - start, 0)
         opts = self.options
+        costs_only = False
+        if self._loaded:
+            self.interface.update()
+            costs_only = self.interface.changes == {"costs"}
         has_basis = self._loaded and self.highs.getBasis().valid
         form = getattr(self.model, "fleet_form", "window")
-        highs_options = {**method_options(opts.method, form, has_basis), **opts.highs_options}
+        chosen = method_options(opts.method, form, has_basis, costs_only)
+        highs_options = {**chosen, **opts.highs_options}
         results = self.interface.solve(
             self.model,
             load_solutions=False,

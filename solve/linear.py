@@ -114,10 +114,19 @@ class Compiler:
     compilers (a re-solve recompiles only what depends on mutable Params).
     """
 
-    def __init__(self, col_of: dict[int, int], known: dict[int, Linear] | None = None) -> None:
+    def __init__(
+        self,
+        col_of: dict[int, int],
+        known: dict[int, Linear] | None = None,
+        named: dict[int, Linear] | None = None,
+        sources: dict[int, object] | None = None,
+    ) -> None:
         self.col_of = col_of
         self.known = {} if known is None else known
-        self.named: dict[int, Linear] = {}
+        self.named = {} if named is None else named
+        """Compiled named Expressions that depend on mutable Params (valid for their values)."""
+        self.sources = sources
+        """Where given, each named Expression of ``named`` by id (to find its Params later)."""
 
     def compile(self, e) -> Linear:
         """The ``Linear`` form of ``e``; raises ValueError if ``e`` is not linear."""
@@ -127,7 +136,12 @@ class Compiler:
             out = self.known.get(key) or self.named.get(key)
             if out is None:
                 out = self.compile(e.expr)
-                (self.named if out.mutable else self.known)[key] = out
+                if not out.mutable:
+                    self.known[key] = out
+                else:
+                    self.named[key] = out
+                    if self.sources is not None:
+                        self.sources[key] = e
             return out
         if kind is LINEAR:
             return self._linear(e)
@@ -258,6 +272,39 @@ class Compiler:
             const,
             mut or any(m for _, m in coefs),
         )
+
+
+NO_PARAMS: frozenset[int] = frozenset()
+
+
+def mutable_params(e, plain: dict[int, Linear], memo: dict[int, frozenset[int]]) -> frozenset[int]:
+    """ids of the mutable Params that ``e`` depends on.
+
+    Named Expressions are walked once (their answer is kept in ``memo``); those in ``plain``
+    (compiled with number coefficients only) hold none.
+    """
+    cls = e.__class__
+    if cls in native_numeric_types:
+        return NO_PARAMS
+    kind = _KINDS.get(cls) or _kind(cls)
+    if kind is VAR:
+        return NO_PARAMS
+    if kind is NAMED:
+        key = id(e)
+        if key in plain:
+            return NO_PARAMS
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = mutable_params(e.expr, plain, memo)
+        return found
+    if isinstance(e, ParamData):
+        return NO_PARAMS if e.is_constant() else frozenset((id(e),))
+    found = NO_PARAMS
+    for a in getattr(e, "args", ()):
+        inner = mutable_params(a, plain, memo)
+        if inner:
+            found = found | inner
+    return found
 
 
 def combine(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_cols: int):

@@ -18,6 +18,8 @@ the model. Not tracked: a named Expression given a new expression after loading 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import highspy
 import numpy as np
 import pyomo.core as pyo
@@ -27,7 +29,7 @@ from pyomo.contrib.solver.common.util import NoReducedCostsError, NoSolutionErro
 from pyomo.contrib.solver.solvers.highs import Highs
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
-from .linear import Compiler, combine, evaluate, number
+from .linear import NO_PARAMS, Compiler, combine, evaluate, mutable_params, number
 
 INF = highspy.kHighsInf
 DOMAIN_BOUNDS = {
@@ -75,6 +77,25 @@ def flat_terms(expr, col_of: dict[int, int]) -> tuple[list, list, float] | None:
     return cols, coefs, constant
 
 
+@dataclass
+class Dependencies:
+    """The mutable Params (by id) held by each mutable row, the objective and each named
+    Expression, so an update recompiles only what a changed Param reaches."""
+
+    rows: dict[int, frozenset[int]]
+    objective: frozenset[int]
+    named: dict[int, frozenset[int]]
+
+    def of_named(self, key: int, owner: FastHighs) -> frozenset[int]:
+        """The Params of named Expression ``key`` (walked now if no row reached it)."""
+        found = self.named.get(key)
+        if found is None:
+            source = owner._named_sources[key]
+            found = mutable_params(source.expr, owner._compiled, self.named)
+            self.named[key] = found
+        return found
+
+
 class FastHighs(Highs):
     """The persistent HiGHS interface with a vectorised model load (see module docstring)."""
 
@@ -101,6 +122,13 @@ class FastHighs(Highs):
         # missing entry (slowly); those the model uses already exist
         self._params = [p for p in data_objects(model, pyo.Param) if not p.is_constant()]
         self._compiled: dict[int, object] = {}
+        self._mutable_named: dict[int, object] = {}
+        self._named_sources: dict[int, object] = {}
+        self._dependencies: Dependencies | None = None
+        self.changes: set[str] = set()
+        """What updates pushed since the last solve (see ``update``)."""
+        self.solved_changes: set[str] = set()
+        """``changes`` as they stood when the last solve started."""
         self._pass_model()
         self._param_snapshot = self._param_values()
 
@@ -111,7 +139,7 @@ class FastHighs(Highs):
 
     def _pass_model(self) -> None:
         """Compile every row and the objective, then hand HiGHS the whole LP at once."""
-        compiler = Compiler(self._pyomo_var_to_solver_var_map, self._compiled)
+        compiler = self._compiler()
         n_cols = len(self._var_list)
         col_lo, col_hi = self._col_bounds()
         pieces_c, pieces_v, counts = [], [], np.zeros(len(self._con_list), dtype=np.int64)
@@ -179,6 +207,15 @@ class FastHighs(Highs):
             i: self._row_of_matrix(rows, cols, vals, i) for i in self._mutable_rows
         }
 
+    def _compiler(self) -> Compiler:
+        """A compiler sharing this model's compiled named Expressions."""
+        return Compiler(
+            self._pyomo_var_to_solver_var_map,
+            self._compiled,
+            self._mutable_named,
+            self._named_sources,
+        )
+
     @staticmethod
     def _row_of_matrix(rows, cols, vals, i) -> dict[int, float]:
         lo, hi = np.searchsorted(rows, [i, i + 1])
@@ -220,14 +257,22 @@ class FastHighs(Highs):
     def _objective_arrays(self, compiler: Compiler) -> tuple[np.ndarray, float, bool]:
         n = len(self._var_list)
         if self._objective is None:
-            return np.zeros(n), 0.0, False
+            self._cost = np.zeros(n)
+            return self._cost, 0.0, False
         form = compiler.compile(self._objective.expr)
         cost = np.bincount(form.cols, weights=form.coefs, minlength=n).astype(float)
+        self._cost = cost
         return cost, form.constant, form.mutable
 
     # -- updating ---------------------------------------------------------------------------
     def update(self, timer=None) -> None:
-        """Push Param and variable-bound changes to HiGHS; reload if the structure changed."""
+        """Push Param and variable-bound changes to HiGHS; reload if the structure changed.
+
+        Only what depends on a changed Param is recompiled: named Expressions, rows and the
+        objective remember which mutable Params they hold (found on the first update).
+        ``changes`` collects what moved until the next solve: ``bounds`` (column or row
+        bounds), ``matrix`` (coefficients), ``costs`` (objective), ``structure`` (reloaded).
+        """
         self._sol = None
         self._x = np.zeros(0)
         self._activity = None
@@ -235,6 +280,7 @@ class FastHighs(Highs):
             self._last_results_object.solution_loader.invalidate()
         if self._structure_changed():
             self.set_instance(self._model)
+            self.changes.add("structure")
             return
         highs = self._solver_model
         col_lo, col_hi = self._col_bounds()
@@ -243,40 +289,74 @@ class FastHighs(Highs):
         if len(changed):
             highs.changeColsBounds(len(changed), changed, col_lo[changed], col_hi[changed])
             self._loaded_bounds = (col_lo, col_hi)
+            self.changes.add("bounds")
         params = self._param_values()
-        if np.array_equal(params, self._param_snapshot):
+        moved_at = np.flatnonzero(params != self._param_snapshot)
+        if not len(moved_at):
             return
         self._param_snapshot = params
-        compiler = Compiler(self._pyomo_var_to_solver_var_map, self._compiled)
+        moved = {id(self._params[i]) for i in moved_at}
+        deps = self._dependencies or self._find_dependencies()
+        for key in [k for k in self._mutable_named if deps.of_named(k, self) & moved]:
+            del self._mutable_named[key]
+        compiler = self._compiler()
         bounds = {}
         for i in self._mutable_bounds:
+            if not deps.rows[i] & moved:
+                continue
             lower, expr, upper = self._con_list[i].to_bounded_expression()
             body = compiler.compile(expr)
             self._row_constant[i] = body.constant
             bounds[i] = self._row_bounds(lower, upper, body.constant)[:2]
-            if i in self._row_entries:
-                self._push_row(i, body, highs)
+            if i in self._row_entries and self._push_row(i, body, highs):
+                self.changes.add("matrix")
         if bounds:
             index = np.fromiter(bounds, dtype=np.int32, count=len(bounds))
             lo = np.array([b[0] for b in bounds.values()])
             hi = np.array([b[1] for b in bounds.values()])
             highs.changeRowsBounds(len(index), index, lo, hi)
-        if self._objective_mutable:
+            self.changes.add("bounds")
+        if self._objective_mutable and deps.objective & moved:
+            old = self._cost
             cost, offset, _ = self._objective_arrays(compiler)
-            highs.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+            at = np.flatnonzero(cost != old).astype(np.int32)
+            if len(at):
+                highs.changeColsCost(len(at), at, cost[at])
+                self.changes.add("costs")
             highs.changeObjectiveOffset(offset)
 
-    def _push_row(self, i: int, body, highs) -> None:
-        """Change the coefficients of row ``i`` that differ from those loaded."""
+    def _solve(self):
+        self.solved_changes, self.changes = self.changes, set()
+        return super()._solve()
+
+    def _find_dependencies(self) -> Dependencies:
+        """Which mutable Params each mutable row, the objective and each named Expression
+        hold (walked once, on the first update)."""
+        memo: dict[int, frozenset[int]] = {}
+        plain = self._compiled
+        rows = {
+            i: mutable_params(self._con_list[i].expr, plain, memo) for i in self._mutable_bounds
+        }
+        objective = NO_PARAMS
+        if self._objective is not None and self._objective_mutable:
+            objective = mutable_params(self._objective.expr, plain, memo)
+        self._dependencies = Dependencies(rows, objective, memo)
+        return self._dependencies
+
+    def _push_row(self, i: int, body, highs) -> bool:
+        """Change the coefficients of row ``i`` that differ from those loaded (True if any)."""
         new: dict[int, float] = {}
         for c, v in zip(body.cols.tolist(), body.coefs.tolist(), strict=True):
             new[c] = new.get(c, 0.0) + v
         old = self._row_entries[i]
+        pushed = False
         for c in old.keys() | new.keys():
             value = new.get(c, 0.0)
             if old.get(c, 0.0) != value:
                 highs.changeCoeff(i, c, value)
+                pushed = True
         self._row_entries[i] = new
+        return pushed
 
     def _structure_changed(self) -> bool:
         """Whether rows, columns or the objective differ from those loaded."""
@@ -317,8 +397,7 @@ class FastHighs(Highs):
 
     def values(self, items) -> np.ndarray:
         """Values at the solution of Pyomo variables and linear expressions, in order."""
-        compiler = Compiler(self._pyomo_var_to_solver_var_map, self._compiled)
-        return evaluate(compiler, self._x, items)
+        return evaluate(self._compiler(), self._x, items)
 
     def _get_primals(self, vars_to_load=None):
         if self._sol is None or not self._sol.value_valid:

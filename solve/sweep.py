@@ -29,7 +29,7 @@ from chipalloc.model import COST_KINDS, FAMILIES, PFLOPS, build_model
 from chipalloc.model.params import update_params
 
 from .highs import Outcome, SolveOptions, Solver
-from .results import cost_table, plan_table
+from .results import Values, cost_table, plan_table
 from .sensitivity import shadow_prices
 
 RHS_FAMILIES = {
@@ -133,8 +133,9 @@ def summarize(
     for edits of a right-hand side column, slope_<n> = d objective / d (edit n's value).
     """
     m = solver.model
+    values = Values(m, solver)
     years = dict(zip(sc.period_labels, sc.years, strict=True))
-    costs = cost_table(sc, m)
+    costs = cost_table(sc, m, values)
     by_kind = costs.groupby("kind")["discounted_usd"].sum()
     row: dict[str, Any] = {
         "objective": outcome.objective,
@@ -142,7 +143,7 @@ def summarize(
     }
     for kind in COST_KINDS:
         row[f"cost_{kind}_usd"] = float(by_kind.get(kind, 0.0))
-    plan = plan_table(sc, m)
+    plan = plan_table(sc, m, values)
     plan["pflops_years"] = plan["compute_pflops"] * plan["period"].map(years)
     row["compute_pflops_years"] = float(plan["pflops_years"].sum())
     unmet = getattr(m, "unmet", {})

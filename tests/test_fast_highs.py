@@ -130,6 +130,42 @@ def test_resolve_after_param_changes_matches_a_fresh_build(rich_scenario):
     assert_same_lp(solver)
 
 
+def test_an_update_recompiles_only_what_the_changed_params_reach(tmp_path):
+    """A price edit moves only costs (and HiGHS re-solves with primal simplex); a power edit
+    only bounds; a share edit the matrix. Each warm re-solve equals a fresh build's solve."""
+    sc = load_scenario(write_generated(tmp_path / "s", Size(5, 3, 8, seed=4)))
+    solver = Solver(build_model(sc))
+    solver.solve()
+    k, _, p = next(iter(solver.model.BUY))
+    s = solver.model.S.first()
+    steps = [
+        ("price", lambda m: m.unit_cost.__setitem__((k, p), pyo.value(m.unit_cost[k, p]) / 3)),
+        ("power", lambda m: [m.power_mw.__setitem__((s, q), 0.0) for q in m.P]),
+        (
+            "share",
+            lambda m: [
+                m.vendor_max_share_value.__setitem__(i, 0.6) for i in m.vendor_max_share_value
+            ],
+        ),
+    ]
+    expected = {"price": {"costs"}, "power": {"bounds"}, "share": {"matrix"}}
+    done = []
+    for name, edit in steps:
+        edit(solver.model)
+        done.append(edit)
+        warm = solver.solve()
+        assert expected[name] <= solver.interface.solved_changes, name
+        primal = solver.highs.getOptionValue("simplex_strategy")[1] == 4
+        assert primal == (solver.interface.solved_changes == {"costs"}), name
+        assert_same_lp(solver)
+        fresh_model = build_model(sc)
+        for change in done:
+            change(fresh_model)
+        fresh = Solver(fresh_model).solve()
+        assert warm.status == fresh.status == "optimal"
+        assert warm.objective == pytest.approx(fresh.objective, rel=1e-9), name
+
+
 def test_deactivating_a_row_reloads_the_model(rich_scenario):
     solver = Solver(build_model(load_scenario(rich_scenario)))
     base = solver.solve().objective
@@ -141,12 +177,16 @@ def test_deactivating_a_row_reloads_the_model(rich_scenario):
 
 
 def test_choose_picks_simplex_for_window_and_re_solves_ipm_with_crossover_for_recursion():
-    assert method_options("choose", "window", has_basis=False) == {"solver": "simplex"}
+    dual = {"solver": "simplex", "simplex_strategy": 1}
+    assert method_options("choose", "window", has_basis=False) == dual
     assert method_options("choose", "recursion", has_basis=False) == {
         "solver": "ipm",
         "run_crossover": "on",
     }
-    assert method_options("choose", "recursion", has_basis=True) == {"solver": "simplex"}
+    assert method_options("choose", "recursion", has_basis=True) == dual
+    primal = {"solver": "simplex", "simplex_strategy": 4}
+    assert method_options("choose", "window", has_basis=True, costs_only=True) == primal
+    assert method_options("simplex", "window", has_basis=False, costs_only=True) == dual
     assert method_options("ipm", "window", has_basis=True)["run_crossover"] == "on"
 
 
