@@ -73,17 +73,6 @@ def scenario_for(size: str, cache: Path) -> Path:
     return folder
 
 
-def chosen(scen: Path) -> tuple[str, str]:
-    """The fleet form and HiGHS method ``chipalloc solve`` picks for a scenario (the floor
-    solves the same LP the same way)."""
-    from chipalloc.data import load_scenario
-    from chipalloc.model.fleet import choose_fleet_form
-    from chipalloc.solve.highs import method_options
-
-    form = choose_fleet_form(load_scenario(scen))
-    return form, method_options("choose", form, has_basis=False)["solver"]
-
-
 def bench(size: str, repeats: int, cache: Path, timeout: float, phases: bool = True) -> dict:
     """Alternating runs of chipalloc, the floor and (``phases``) the phase driver.
 
@@ -102,7 +91,7 @@ def bench(size: str, repeats: int, cache: Path, timeout: float, phases: bool = T
             summary = json.loads((out / "summary.json").read_text())
             rows["chipalloc"].append({"wall": wall, "rss": rss})
             info["objective"] = summary["objective"]
-            info["form"], info["method"] = chosen(scen)
+            info["form"], info["method"] = summary["fleet_form"], summary["method"]
             shutil.rmtree(out, ignore_errors=True)
 
             wall, rss, text = run_child(

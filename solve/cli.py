@@ -78,7 +78,11 @@ def solve(
     time_limit: Annotated[float | None, typer.Option(help="Seconds HiGHS may run.", min=0)] = None,
     threads: Annotated[int | None, typer.Option(help="HiGHS threads.", min=0)] = None,
     method: Annotated[
-        str, typer.Option(help="HiGHS method: choose, simplex, ipm, pdlp.")
+        str,
+        typer.Option(
+            help="HiGHS method: choose (by size), simplex, ipm (with crossover), ipm-nox "
+            "(interior point without crossover), pdlp."
+        ),
     ] = "choose",
     solver_log: Annotated[Path | None, typer.Option(help="Write HiGHS's log here.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,

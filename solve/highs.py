@@ -38,12 +38,26 @@ LIMITS = {
 DUAL, PRIMAL = 1, 4
 """HiGHS ``simplex_strategy`` values."""
 
-METHODS = {"choose": "choose", "simplex": "simplex", "ipm": "ipm", "pdlp": "pdlp"}
-"""--method values. ``choose`` picks by the model's size and the state of HiGHS (below)."""
+METHODS = ("choose", "simplex", "ipm", "ipm-nox", "pdlp")
+"""--method values. ``choose`` picks by the model's size and the state of HiGHS (below);
+``ipm-nox`` is interior point without crossover (no basis: ranging re-solves by simplex)."""
+
+CROSSOVER_MAX_COLS = 300_000
+"""Above this many columns ``choose`` skips crossover: at 200x20x120 (686k columns) crossover
+took longer than the interior-point solve itself (docs/performance.md)."""
+
+
+def resolve_method(method: str, fleet_form: str, has_basis: bool, n_cols: int = 0) -> str:
+    """The method ``choose`` stands for (see ``method_options``); others are returned as given."""
+    if method != "choose":
+        return method
+    if has_basis or fleet_form != "recursion":
+        return "simplex"
+    return "ipm" if n_cols <= CROSSOVER_MAX_COLS else "ipm-nox"
 
 
 def method_options(
-    method: str, fleet_form: str, has_basis: bool, costs_only: bool = False
+    method: str, fleet_form: str, has_basis: bool, costs_only: bool = False, n_cols: int = 0
 ) -> dict[str, Any]:
     """HiGHS options for a method; ``choose`` picks the fastest measured (BENCHMARKS.md).
 
@@ -51,18 +65,20 @@ def method_options(
       when only objective costs changed (the basis stays primal feasible), else dual simplex
       (after bound and right-hand-side changes the basis stays dual feasible);
     - the window fleet form (small and medium plans): dual simplex;
-    - the recursion fleet form (large plans): interior point, then crossover to a vertex,
-      so duals and ranging come from a simplex basis as with simplex.
-    IPM always runs crossover here (ranging needs a basis); PDLP gives no basis.
+    - the recursion fleet form (large plans): interior point, then crossover to a vertex, so
+      duals and ranging come from a simplex basis as with simplex; above
+      ``CROSSOVER_MAX_COLS`` columns interior point alone (duals from the interior point).
+    PDLP gives no basis either.
     """
-    if method == "choose":
-        method = "simplex" if has_basis or fleet_form != "recursion" else "ipm"
+    method = resolve_method(method, fleet_form, has_basis, n_cols)
     if method == "ipm":
         return {"solver": "ipm", "run_crossover": "on"}
+    if method == "ipm-nox":
+        return {"solver": "ipm", "run_crossover": "off"}
     if method == "simplex":
         primal = has_basis and costs_only
         return {"solver": "simplex", "simplex_strategy": PRIMAL if primal else DUAL}
-    return {"solver": METHODS[method]}
+    return {"solver": method}
 
 
 @dataclass
@@ -96,6 +112,8 @@ class Solver:
         self.options = options or SolveOptions()
         self.interface = FastHighs()
         self._loaded = False
+        self.method = ""
+        """The HiGHS method of the last solve (``choose`` resolved)."""
 
     def load(self) -> None:
         """Hand the model to HiGHS now (``solve`` does it when needed)."""
@@ -137,7 +155,11 @@ class Solver:
             costs_only = self.interface.changes == {"costs"}
         has_basis = self._loaded and self.highs.getBasis().valid
         form = getattr(self.model, "fleet_form", "window")
-        chosen = method_options(opts.method, form, has_basis, costs_only)
+        if getattr(self.interface, "_model", None) is not self.model:
+            self.load()
+        n_cols = self.highs.getNumCol()
+        self.method = resolve_method(opts.method, form, has_basis, n_cols)
+        chosen = method_options(self.method, form, has_basis, costs_only, n_cols)
         highs_options = {**chosen, **opts.highs_options}
         results = self.interface.solve(
             self.model,

@@ -145,7 +145,7 @@ class FastHighs(Highs):
         pieces_c, pieces_v, counts = [], [], np.zeros(len(self._con_list), dtype=np.int64)
         row_lo = np.empty(len(self._con_list))
         row_hi = np.empty(len(self._con_list))
-        self._mutable_rows: list[int] = []
+        self._mutable_rows: set[int] = set()
         self._mutable_bounds: list[int] = []
         self._row_constant = np.zeros(len(self._con_list))
         flat_rows: list[int] = []  # rows that are plain sums of number * variable
@@ -170,7 +170,7 @@ class FastHighs(Highs):
             self._row_constant[i] = constant
             row_lo[i], row_hi[i], bound_mutable = self._row_bounds(lower, upper, constant)
             if mutable:
-                self._mutable_rows.append(i)
+                self._mutable_rows.add(i)
             if mutable or bound_mutable:
                 self._mutable_bounds.append(i)
         rows = np.concatenate(
@@ -203,9 +203,8 @@ class FastHighs(Highs):
         self._solver_model.setOptionValue("output_flag", True)
         self._loaded_bounds = (col_lo, col_hi)
         self._matrix = (rows, cols, vals)
-        self._row_entries = {
-            i: self._row_of_matrix(rows, cols, vals, i) for i in self._mutable_rows
-        }
+        self._row_entries: dict[int, dict[int, float]] = {}
+        """Coefficients of the mutable rows changed since loading (others are in _matrix)."""
 
     def _compiler(self) -> Compiler:
         """A compiler sharing this model's compiled named Expressions."""
@@ -308,7 +307,7 @@ class FastHighs(Highs):
             body = compiler.compile(expr)
             self._row_constant[i] = body.constant
             bounds[i] = self._row_bounds(lower, upper, body.constant)[:2]
-            if i in self._row_entries and self._push_row(i, body, highs):
+            if i in self._mutable_rows and self._push_row(i, body, highs):
                 self.changes.add("matrix")
         if bounds:
             index = np.fromiter(bounds, dtype=np.int32, count=len(bounds))
@@ -348,7 +347,9 @@ class FastHighs(Highs):
         new: dict[int, float] = {}
         for c, v in zip(body.cols.tolist(), body.coefs.tolist(), strict=True):
             new[c] = new.get(c, 0.0) + v
-        old = self._row_entries[i]
+        old = self._row_entries.get(i)
+        if old is None:
+            old = self._row_of_matrix(*self._matrix, i)
         pushed = False
         for c in old.keys() | new.keys():
             value = new.get(c, 0.0)

@@ -111,6 +111,8 @@ def write(
         "solver": "highs",
         "solver_version": highs_version(),
         "iterations": run.outcome.iterations,
+        "method": run.solver.method,
+        "fleet_form": getattr(run.model, "fleet_form", "window"),
         "warnings": run.scenario.warnings,
         "timings_s": {k: round(v, 4) for k, v in run.timings.items()},
     }
