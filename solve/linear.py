@@ -24,7 +24,11 @@ from pyomo.core.expr.numeric_expr import (
     LinearExpression,
     MonomialTermExpression,
     NegationExpression,
+    NPV_DivisionExpression,
     NPV_Mixin,
+    NPV_NegationExpression,
+    NPV_ProductExpression,
+    NPV_SumExpression,
     ProductExpression,
     SumExpression,
 )
@@ -65,7 +69,28 @@ def number(e) -> tuple[float, bool]:
         return float(e), False
     if isinstance(e, ParamData):
         return float(e.value), not e.is_constant()
-    return float(value(e)), not e.is_constant()
+    return float(_npv_value(e)), not e.is_constant()
+
+
+def _npv_value(e) -> float:
+    """The value of a Param expression: products, sums, quotients and negations of Params and
+    numbers (how the model writes coefficients) directly; anything else through Pyomo."""
+    cls = e.__class__
+    if cls in native_numeric_types:
+        return e
+    if isinstance(e, ParamData):
+        return e.value
+    if cls is NPV_ProductExpression:
+        a, b = e.args
+        return _npv_value(a) * _npv_value(b)
+    if cls is NPV_SumExpression:
+        return sum(_npv_value(a) for a in e.args)
+    if cls is NPV_DivisionExpression:
+        a, b = e.args
+        return _npv_value(a) / _npv_value(b)
+    if cls is NPV_NegationExpression:
+        return -_npv_value(e.args[0])
+    return value(e)
 
 
 NAMED, VAR, LINEAR, MONOMIAL, CONSTANT, SUM, PRODUCT, NEGATION, DIVISION, OTHER = (
@@ -250,12 +275,14 @@ class Compiler:
             factors.append(1.0)
         if not parts:
             return Linear(EMPTY_COLS, EMPTY_COEFS, constant, mutable)
-        sizes = np.fromiter((len(p.cols) for p in parts), dtype=np.int64, count=len(parts))
-        scale = np.array(factors)
+        if len(parts) == 1 and factors[0] == 1.0:
+            only = parts[0]
+            return Linear(only.cols, only.coefs, constant + only.constant, mutable or only.mutable)
+        sizes = [len(p.cols) for p in parts]
         return Linear(
             np.concatenate([p.cols for p in parts]),
-            np.concatenate([p.coefs for p in parts]) * np.repeat(scale, sizes),
-            constant + float(scale @ np.fromiter((p.constant for p in parts), dtype=float)),
+            np.concatenate([p.coefs for p in parts]) * np.repeat(factors, sizes),
+            constant + sum(f * p.constant for f, p in zip(factors, parts, strict=True)),
             mutable or any(p.mutable for p in parts),
         )
 

@@ -142,16 +142,16 @@ class FastHighs(Highs):
         compiler = self._compiler()
         n_cols = len(self._var_list)
         col_lo, col_hi = self._col_bounds()
-        pieces_c, pieces_v, counts = [], [], np.zeros(len(self._con_list), dtype=np.int64)
-        row_lo = np.empty(len(self._con_list))
-        row_hi = np.empty(len(self._con_list))
+        n_rows = len(self._con_list)
+        pieces_c, pieces_v, counts = [], [], [0] * n_rows
+        row_lo, row_hi, row_constant = [0.0] * n_rows, [0.0] * n_rows, [0.0] * n_rows
         self._mutable_rows: set[int] = set()
         self._mutable_bounds: list[int] = []
-        self._row_constant = np.zeros(len(self._con_list))
         flat_rows: list[int] = []  # rows that are plain sums of number * variable
         flat_cols: list[int] = []
         flat_vals: list[float] = []
         col_of = self._pyomo_var_to_solver_var_map
+        row_bounds = self._row_bounds
         for i, con in enumerate(self._con_list):
             lower, expr, upper = con.to_bounded_expression()
             flat = flat_terms(expr, col_of)
@@ -167,16 +167,18 @@ class FastHighs(Highs):
                 pieces_v.append(body.coefs)
                 counts[i] = len(body.cols)
                 constant, mutable = body.constant, body.mutable
-            self._row_constant[i] = constant
-            row_lo[i], row_hi[i], bound_mutable = self._row_bounds(lower, upper, constant)
+            row_constant[i] = constant
+            row_lo[i], row_hi[i], bound_mutable = row_bounds(lower, upper, constant)
             if mutable:
                 self._mutable_rows.add(i)
             if mutable or bound_mutable:
                 self._mutable_bounds.append(i)
+        self._row_constant = np.array(row_constant)
+        row_lo, row_hi = np.array(row_lo), np.array(row_hi)
         rows = np.concatenate(
             [
                 np.array(flat_rows, dtype=np.int64),
-                np.repeat(np.arange(len(self._con_list), dtype=np.int64), counts),
+                np.repeat(np.arange(n_rows, dtype=np.int64), counts),
             ]
         )
         cols = np.concatenate([np.array(flat_cols, dtype=np.int64), *pieces_c])
