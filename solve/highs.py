@@ -40,7 +40,8 @@ DUAL, PRIMAL = 1, 4
 
 METHODS = ("choose", "simplex", "ipm", "ipm-nox", "pdlp")
 """--method values. ``choose`` picks by the model's size and the state of HiGHS (below);
-``ipm-nox`` is interior point without crossover (no basis: ranging re-solves by simplex)."""
+``ipm-nox`` is interior point without crossover unless HiGHS finds the interior solution
+imprecise (HiGHS's ``run_crossover=choose``; with no basis, ranging re-solves by simplex)."""
 
 CROSSOVER_MAX_COLS = 300_000
 """Above this many columns ``choose`` skips crossover: at 200x20x120 (686k columns) crossover
@@ -74,7 +75,7 @@ def method_options(
     if method == "ipm":
         return {"solver": "ipm", "run_crossover": "on"}
     if method == "ipm-nox":
-        return {"solver": "ipm", "run_crossover": "off"}
+        return {"solver": "ipm", "run_crossover": "choose"}
     if method == "simplex":
         primal = has_basis and costs_only
         return {"solver": "simplex", "simplex_strategy": PRIMAL if primal else DUAL}
