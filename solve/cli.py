@@ -21,6 +21,7 @@ app = typer.Typer(
     help="Plan which AI accelerators to buy, when, and where: a Pyomo + HiGHS LP.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 console = Console()
 err = Console(stderr=True)
