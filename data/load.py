@@ -176,11 +176,24 @@ def read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any]:
     return {str(key): value for key, value in data.items() if value is not None}
 
 
-def build_scenario(raw: dict[str, pd.DataFrame], settings: dict[str, Any], source: str) -> Scenario:
-    """Validate raw tables and settings (cells as text or typed) into a ``Scenario``."""
+def build_scenario(
+    raw: dict[str, pd.DataFrame],
+    settings: dict[str, Any],
+    source: str,
+    checked: dict[str, pd.DataFrame] | None = None,
+) -> Scenario:
+    """Validate raw tables and settings (cells as text or typed) into a ``Scenario``.
+
+    A table that is the very frame ``checked`` holds under its name (a validated table an
+    override left alone) is taken as it is; the cross-table rules always run.
+    """
     problems: list[Problem] = []
     warnings: list[str] = []
-    typed = {name: validate_table(TABLES[name], frame, problems) for name, frame in raw.items()}
+    checked = checked or {}
+    typed = {
+        name: frame if checked.get(name) is frame else validate_table(TABLES[name], frame, problems)
+        for name, frame in raw.items()
+    }
     parsed = validate_settings(settings, problems, warnings)
     if problems:
         raise ScenarioError(problems)

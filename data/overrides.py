@@ -60,20 +60,21 @@ def apply_edits(
     scenario: Scenario, edits: list[dict[str, Any]], label: str = "edits", rename: str | None = None
 ) -> Scenario:
     """Apply a list of edits to a scenario (see module docstring)."""
-    tables = {name: frame.copy() for name, frame in scenario.tables.items()}
+    base = scenario.tables  # validated already: tables no edit touches are not checked again
+    tables = dict(base)  # _apply copies a table before editing it
     settings = scenario.settings.model_dump()
     for number, edit in enumerate(edits, start=1):
         context = f"{label}, edit {number} ({_describe(edit)})"
         try:
             _apply(edit, tables, settings, scenario.period_labels)
-            scenario = build_scenario(tables, settings, source=scenario.source)
+            scenario = build_scenario(tables, settings, source=scenario.source, checked=base)
         except ScenarioError as err:
             raise ScenarioError(err.problems, context=context) from None
         except EditError as err:
             raise ScenarioError([Problem("overrides", str(err))], context=context) from None
     if rename and settings.get("name") == scenario.settings.name:
         settings["name"] = rename
-        scenario = build_scenario(tables, settings, source=scenario.source)
+        scenario = build_scenario(tables, settings, source=scenario.source, checked=base)
     return scenario
 
 
@@ -105,7 +106,7 @@ def _apply(edit: Any, tables: dict[str, pd.DataFrame], settings: dict, labels: l
         return
     if table not in TABLES:
         raise EditError(f"unknown table '{table}' (known: scenario, {', '.join(TABLES)})")
-    frame = tables[table]
+    frame = tables[table] = tables[table].copy()
     for name in [column, *where]:
         if name not in frame.columns:
             raise EditError(f"unknown column '{name}' in table '{table}'")
