@@ -227,7 +227,7 @@ class Compiler:
     def _terms(self, args) -> Linear:
         """A sum. Variables and number * variable terms are collected directly (the bulk of
         every row); number * expression terms are scaled together in one array operation."""
-        col_of = self.col_of
+        col_of, known = self.col_of, self.known
         cols: list[int] = []
         coefs: list[float] = []
         parts: list[Linear] = []
@@ -238,12 +238,13 @@ class Compiler:
             if cls is ProductExpression or cls is MonomialTermExpression:
                 c, v = a.args
                 if c.__class__ in native_numeric_types:  # the bulk: number * (var or expr)
-                    j = col_of.get(id(v))
+                    key = id(v)
+                    j = col_of.get(key)
                     if j is not None:
                         cols.append(j)
                         coefs.append(c)
-                    else:
-                        parts.append(self.compile(v))
+                    else:  # a named Expression compiled before (fleet, it_mw), or anything
+                        parts.append(known.get(key) or self.compile(v))
                         factors.append(c)
                     continue
             kind = _KINDS.get(cls) or _kind(cls)
