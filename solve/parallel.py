@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -95,38 +96,80 @@ def _progress(title: str, total: int, enabled: bool) -> Iterator[Callable[[], No
         yield lambda: bar.advance(task)
 
 
+def blocks(n: int, workers: int) -> list[list[int]]:
+    """0..n-1 cut into at most ``workers`` runs of consecutive indices whose lengths differ
+    by at most one."""
+    count = max(1, min(workers, n))
+    size, extra = divmod(n, count)
+    starts = [b * size + min(b, extra) for b in range(count + 1)]
+    return [list(range(starts[b], starts[b + 1])) for b in range(count) if starts[b] < n]
+
+
 def _failed(case: Case, error: BaseException) -> dict[str, Any]:
     return {**case.label, "status": "error", "message": f"{type(error).__name__}: {error}"}
 
 
-def _start_worker(token: str, base: Scenario, options: SolveOptions) -> None:
+_REPORTS = None
+"""This worker's queue back to the parent (one (index, row) per finished case)."""
+
+
+def _start_worker(token: str, base: Scenario, options: SolveOptions, reports) -> None:
+    global _REPORTS
     _STUDIES[token] = Study(base, options)
+    _REPORTS = reports
 
 
-def _evaluate(token: str, case: Case) -> dict[str, Any]:
-    return _STUDIES[token].evaluate(case)
+def _evaluate_block(token: str, block: list[tuple[int, Case]]) -> None:
+    """Solve a run of neighbouring cases in order, reporting each as it finishes."""
+    study = _STUDIES[token]
+    for i, case in block:
+        _REPORTS.put((i, study.evaluate(case)))
 
 
 def _on_pool(workers: int, base: Scenario, cases: list[Case], options, done) -> None:
-    """A process pool; each process builds its Study once.
+    """A process pool; each process builds its Study once and walks one block of
+    consecutive cases, so every re-solve starts from a neighbouring point's basis (cases
+    dealt out one at a time made workers jump across each other's points: ten times the
+    simplex iterations on a price sweep).
 
     Workers fork from a clean server process that has imported chipalloc once (no threads
-    are inherited from this process, and the imports are paid once, not per worker).
+    are inherited from this process, and the imports are paid once, not per worker). Rows
+    come back through a queue as each case finishes, for the progress bar; a worker that
+    dies marks its unfinished cases as ``error``.
     """
     token = uuid.uuid4().hex
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["chipalloc.solve.sweep"])
+    reports = context.Queue()
+    runs = blocks(len(cases), workers)
+    waiting = set(range(len(cases)))
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(token, base, options)
+        len(runs),
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(token, base, options, reports),
     ) as pool:
-        futures = {pool.submit(_evaluate, token, case): i for i, case in enumerate(cases)}
-        for future in as_completed(futures):
-            i = futures[future]
+        futures = {
+            pool.submit(_evaluate_block, token, [(i, cases[i]) for i in run]): run for run in runs
+        }
+        while waiting:
             try:
-                row = future.result()
-            except Exception as error:  # a worker died: this case is lost, not the others
-                row = _failed(cases[i], error)
+                i, row = reports.get(timeout=0.2)
+            except queue.Empty:
+                if not all(f.done() for f in futures):
+                    continue
+                try:  # every worker is done; its last rows may still be in the pipe
+                    i, row = reports.get(timeout=2.0)
+                except queue.Empty:
+                    break
+            waiting.discard(i)
             done(i, row)
+        for future, run in futures.items():
+            error = future.exception()
+            for i in run:
+                if i in waiting:
+                    waiting.discard(i)
+                    done(i, _failed(cases[i], error or RuntimeError("no result came back")))
 
 
 def _evaluate_remote(token: str, base: Scenario, options: SolveOptions, case: Case) -> dict:

@@ -21,7 +21,7 @@ from chipalloc.data.overrides import apply_edits
 from chipalloc.model import build_model
 from chipalloc.model.params import update_params
 from chipalloc.solve.cli import app
-from chipalloc.solve.parallel import run_cases
+from chipalloc.solve.parallel import blocks, run_cases
 from chipalloc.solve.pipeline import solve
 from chipalloc.solve.results import plan_table
 from chipalloc.solve.sweep import (
@@ -273,3 +273,11 @@ def test_sweep_and_tornado_commands(plant, tmp_path):
     assert result.exit_code == 0, result.output
     assert (out / "tornado.png").stat().st_size > 1000
     assert list(pd.read_csv(out / "tornado.csv")["parameter"]) == ["demand", "x_price"]
+
+
+@pytest.mark.parametrize(("n", "workers"), [(10, 2), (7, 3), (3, 4), (50, 2), (1, 1)])
+def test_each_worker_gets_one_run_of_consecutive_cases(n, workers):
+    runs = blocks(n, workers)
+    assert [i for run in runs for i in run] == list(range(n))  # every case once, in order
+    assert len(runs) == min(n, workers)
+    assert max(map(len, runs)) - min(map(len, runs)) <= 1
