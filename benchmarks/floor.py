@@ -383,7 +383,7 @@ def method_options(method: str, threads: int | None) -> dict:
     out = {
         "simplex": {"solver": "simplex"},
         "ipm": {"solver": "ipm", "run_crossover": "on"},
-        "ipm-nox": {"solver": "ipm", "run_crossover": "choose"},
+        "ipm-nox": {"solver": "ipm", "run_crossover": "off"},
         "pdlp": {"solver": "pdlp"},
         "choose": {"solver": "choose"},
     }[method]

@@ -40,8 +40,7 @@ DUAL, PRIMAL = 1, 4
 
 METHODS = ("choose", "simplex", "ipm", "ipm-nox", "pdlp")
 """--method values. ``choose`` picks by the model's size and the state of HiGHS (below);
-``ipm-nox`` is interior point without crossover unless HiGHS finds the interior solution
-imprecise (HiGHS's ``run_crossover=choose``; with no basis, ranging re-solves by simplex)."""
+``ipm-nox`` is interior point without crossover (no basis: ranging re-solves by simplex)."""
 
 CROSSOVER_MAX_COLS = 300_000
 """Above this many columns ``choose`` skips crossover: at 200x20x120 (686k columns) crossover
@@ -75,7 +74,7 @@ def method_options(
     if method == "ipm":
         return {"solver": "ipm", "run_crossover": "on"}
     if method == "ipm-nox":
-        return {"solver": "ipm", "run_crossover": "choose"}
+        return {"solver": "ipm", "run_crossover": "off"}
     if method == "simplex":
         primal = has_basis and costs_only
         return {"solver": "simplex", "simplex_strategy": PRIMAL if primal else DUAL}
@@ -181,6 +180,11 @@ class Solver:
         if status != "optimal":
             condition = results.termination_condition
             message = LIMITS.get(condition, condition.name)
+            if status == "error" and self.method == "ipm-nox":
+                message += (
+                    " (HiGHS's interior point stopped without converging; try --method ipm, "
+                    "which runs crossover, or --method simplex)"
+                )
             return Outcome(status, None, seconds, iterations, message=message)
         self.interface.load_all_vars()
         return Outcome(status, self.objective_value(), seconds, iterations)

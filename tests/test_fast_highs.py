@@ -189,7 +189,7 @@ def test_choose_picks_simplex_for_window_and_re_solves_ipm_with_crossover_for_re
     assert method_options("simplex", "window", has_basis=False, costs_only=True) == dual
     assert method_options("ipm", "window", has_basis=True)["run_crossover"] == "on"
     huge = method_options("choose", "recursion", has_basis=False, n_cols=10**6)
-    assert huge == {"solver": "ipm", "run_crossover": "choose"}
+    assert huge == {"solver": "ipm", "run_crossover": "off"}
 
 
 def test_a_row_given_a_new_expression_is_reloaded(rich_scenario):
