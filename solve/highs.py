@@ -35,9 +35,6 @@ LIMITS = {
     TerminationCondition.iterationLimit: "iteration limit reached",
 }
 
-DUAL, PRIMAL = 1, 4
-"""HiGHS ``simplex_strategy`` values."""
-
 METHODS = ("choose", "simplex", "ipm", "ipm-nox", "pdlp")
 """--method values. ``choose`` picks by the model's size and the state of HiGHS (below);
 ``ipm-nox`` is interior point without crossover (no basis: ranging re-solves by simplex)."""
@@ -57,13 +54,12 @@ def resolve_method(method: str, fleet_form: str, has_basis: bool, n_cols: int = 
 
 
 def method_options(
-    method: str, fleet_form: str, has_basis: bool, costs_only: bool = False, n_cols: int = 0
+    method: str, fleet_form: str, has_basis: bool, n_cols: int = 0
 ) -> dict[str, Any]:
     """HiGHS options for a method; ``choose`` picks the fastest measured (BENCHMARKS.md).
 
-    - a re-solve with a valid basis: simplex, warm-started from that basis: primal simplex
-      when only objective costs changed (the basis stays primal feasible), else dual simplex
-      (after bound and right-hand-side changes the basis stays dual feasible);
+    - a re-solve with a valid basis: simplex, warm-started from that basis (primal or dual
+      by what changed: ``FastHighs._solve``);
     - the window fleet form (small and medium plans): dual simplex;
     - the recursion fleet form (large plans): interior point, then crossover to a vertex, so
       duals and ranging come from a simplex basis as with simplex; above
@@ -75,9 +71,6 @@ def method_options(
         return {"solver": "ipm", "run_crossover": "on"}
     if method == "ipm-nox":
         return {"solver": "ipm", "run_crossover": "off"}
-    if method == "simplex":
-        primal = has_basis and costs_only
-        return {"solver": "simplex", "simplex_strategy": PRIMAL if primal else DUAL}
     return {"solver": method}
 
 
@@ -149,17 +142,13 @@ class Solver:
             # (HiGHS would call the empty LP "model empty", not optimal)
             return Outcome("optimal", self.objective_value(), time.perf_counter() - start, 0)
         opts = self.options
-        costs_only = False
-        if self._loaded:
-            self.interface.update()
-            costs_only = self.interface.changes == {"costs"}
         has_basis = self._loaded and self.highs.getBasis().valid
         form = getattr(self.model, "fleet_form", "window")
         if getattr(self.interface, "_model", None) is not self.model:
             self.load()
         n_cols = self.highs.getNumCol()
         self.method = resolve_method(opts.method, form, has_basis, n_cols)
-        chosen = method_options(self.method, form, has_basis, costs_only, n_cols)
+        chosen = method_options(self.method, form, has_basis, n_cols)
         highs_options = {**chosen, **opts.highs_options}
         results = self.interface.solve(
             self.model,

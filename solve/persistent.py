@@ -32,6 +32,8 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 from .linear import NO_PARAMS, Compiler, combine, evaluate, mutable_params, number
 
 INF = highspy.kHighsInf
+DUAL, PRIMAL = 1, 4
+"""HiGHS ``simplex_strategy`` values."""
 DOMAIN_BOUNDS = {
     id(pyo.Reals): (-INF, INF),
     id(pyo.NonNegativeReals): (0.0, INF),
@@ -335,7 +337,13 @@ class FastHighs(Highs):
             highs.changeObjectiveOffset(offset)
 
     def _solve(self):
+        """Run HiGHS. A simplex re-solve after a change of costs alone restarts with primal
+        simplex (the old basis is still primal feasible), else with dual simplex (after bound
+        and right-hand-side changes the basis is still dual feasible); a ``simplex_strategy``
+        among the solve's options still wins."""
         self.solved_changes, self.changes = self.changes, set()
+        primal = self.solved_changes == {"costs"} and self._solver_model.getBasis().valid
+        self._solver_model.setOptionValue("simplex_strategy", PRIMAL if primal else DUAL)
         return super()._solve()
 
     def _find_dependencies(self) -> Dependencies:

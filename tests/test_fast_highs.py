@@ -177,16 +177,13 @@ def test_deactivating_a_row_reloads_the_model(rich_scenario):
 
 
 def test_choose_picks_simplex_for_window_and_re_solves_ipm_with_crossover_for_recursion():
-    dual = {"solver": "simplex", "simplex_strategy": 1}
-    assert method_options("choose", "window", has_basis=False) == dual
+    simplex = {"solver": "simplex"}
+    assert method_options("choose", "window", has_basis=False) == simplex
     assert method_options("choose", "recursion", has_basis=False) == {
         "solver": "ipm",
         "run_crossover": "on",
     }
-    assert method_options("choose", "recursion", has_basis=True) == dual
-    primal = {"solver": "simplex", "simplex_strategy": 4}
-    assert method_options("choose", "window", has_basis=True, costs_only=True) == primal
-    assert method_options("simplex", "window", has_basis=False, costs_only=True) == dual
+    assert method_options("choose", "recursion", has_basis=True) == simplex
     assert method_options("ipm", "window", has_basis=True)["run_crossover"] == "on"
     huge = method_options("choose", "recursion", has_basis=False, n_cols=10**6)
     assert huge == {"solver": "ipm", "run_crossover": "off"}
