@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -101,6 +102,7 @@ def main() -> None:
         table = pd.read_csv(out / "sweep.csv")
         assert (table["status"] == "optimal").all(), table["status"].value_counts()
         sweeps[workers] = {"wall": wall, "rss": rss, "table": table}
+    shutil.rmtree(work, ignore_errors=True)  # the tables are read
 
     first = next(iter(sweeps.values()))["table"]
     for run in sweeps.values():
