@@ -12,6 +12,7 @@ from .build_total import define_build_total
 from .costs import define_costs
 from .demand import define_demand
 from .fleet import FLEET_FORMS, choose_fleet_form, define_fleet
+from .fleet_balance import define_fleet_balance
 from .objective import define_objective
 from .params import define_params
 from .period_budget import define_period_budget
@@ -34,6 +35,7 @@ STEPS = (
     define_demand,
     define_period_budget,
     define_policies,
+    define_fleet_balance,
     define_objective,
 )
 

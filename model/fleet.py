@@ -9,9 +9,8 @@
 - built_mw[s,p] = sum of build[s,q] for q + G_s <= p (capacity = power_mw + built_mw).
 
 fleet has two forms with the same values (``FLEET_FORMS``): ``window``, the sum above as an
-Expression, or ``recursion``, a variable tied to the buys by the rows
-fleet_balance[k,s,p]: fleet[k,s,p] - fleet[k,s,p-1] - buy[k,s,p] + buy[k,s,p-L_k]
-= initial[k,s,p] - initial[k,s,p-1] (terms outside the horizon or without a buy left out).
+Expression, or ``recursion``, a variable tied to the buys by the ``fleet_balance`` rows
+(``fleet_balance.py``).
 The window form has fewer rows and solves faster by simplex on small and medium plans; the
 recursion form has far fewer nonzeros (each buy appears twice, not L_k times), which is
 what lets large plans be built and solved by interior point.
@@ -22,12 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pyomo.core as pyo
-from pyomo.core.expr.numeric_expr import (
-    LinearExpression,
-    MonomialTermExpression,
-    ProductExpression,
-    SumExpression,
-)
+from pyomo.core.expr.numeric_expr import LinearExpression, ProductExpression, SumExpression
 
 from chipalloc.data import Scenario
 
@@ -73,7 +67,9 @@ def define_fleet(m: pyo.ConcreteModel, sc: Scenario, form: str = "window") -> No
         by_chip_period[k, p].append(var)
 
     if form == "recursion":
-        define_fleet_balance(m, sc, buys, life, initial)
+        m.fleet = pyo.Var(
+            m.KS, m.P, within=pyo.NonNegativeReals, doc="accelerators in service, thousands"
+        )
     else:
 
         def window_sum(m, k, s, p):
@@ -145,34 +141,3 @@ def define_fleet(m: pyo.ConcreteModel, sc: Scenario, form: str = "window") -> No
 def weighted_sum(terms: list[tuple[float, object]]) -> SumExpression:
     """sum of c * e over (c, e) in ``terms``, built in one step (no intermediate sums)."""
     return SumExpression([ProductExpression(term) for term in terms])
-
-
-def define_fleet_balance(
-    m: pyo.ConcreteModel,
-    sc: Scenario,
-    buys: dict,
-    life: dict[str, int],
-    initial: dict[tuple[str, str, int], float],
-) -> None:
-    """fleet as a variable and the fleet_balance rows (recursion form, module docstring)."""
-    labels = sc.period_labels
-    m.fleet = pyo.Var(
-        m.KS, m.P, within=pyo.NonNegativeReals, doc="accelerators in service, thousands"
-    )
-
-    fleet = dict(m.fleet.items())
-
-    def balance(m, k, s, p):
-        i = sc.period_pos[p]
-        mine = buys.get((k, s), {})
-        terms = [fleet[k, s, p]]
-        if i > 0:
-            terms.append(MonomialTermExpression((-1.0, fleet[k, s, labels[i - 1]])))
-        if i in mine:
-            terms.append(MonomialTermExpression((-1.0, mine[i])))
-        if i - life[k] in mine:
-            terms.append(mine[i - life[k]])
-        change = initial.get((k, s, i), 0.0) - (initial.get((k, s, i - 1), 0.0) if i else 0.0)
-        return LinearExpression(terms) == change
-
-    m.fleet_balance = pyo.Constraint(m.KS, m.P, rule=balance)
