@@ -5,7 +5,8 @@
 - bought[k,p] = sum over s of buy[k,s,p] (what supply and capex see);
 - compute[p] = sum over k,s of perf_pflops[k] * fleet[k,s,p];
 - it_mw[s,p] = sum over k of power_kw[k] * fleet[k,s,p] / 1000;
-- operator_compute[o,p], vendor_compute[v,p]: compute[p] restricted to o's sites, v's chips;
+- operator_compute[o,p], vendor_compute[v,p]: compute[p] restricted to o's sites, v's chips,
+  for the operators and vendors a share policy names (each is as long as compute[p]);
 - built_mw[s,p] = sum of build[s,q] for q + G_s <= p (capacity = power_mw + built_mw).
 
 fleet has two forms with the same values (``FLEET_FORMS``): ``window``, the sum above as an
@@ -43,6 +44,12 @@ def choose_fleet_form(sc: Scenario) -> str:
     )
     terms = float((reach * per_chip.to_numpy()).sum())
     return "window" if terms <= WINDOW_LIMIT else "recursion"
+
+
+def share_names(sc: Scenario, group: str) -> set[str]:
+    """Names in share policies of ``group`` (``operator`` or ``vendor``)."""
+    kinds = sc.policies["kind"]
+    return set(sc.policies.loc[kinds.str.startswith(group) & kinds.str.endswith("_share"), "name"])
 
 
 def initial_units(sc: Scenario) -> dict[tuple[str, str, int], float]:
@@ -116,8 +123,8 @@ def define_fleet(m: pyo.ConcreteModel, sc: Scenario, form: str = "window") -> No
         ),
         doc="IT load, MW",
     )
-    m.OPERATORS = pyo.Set(initialize=sorted(set(operator.values())))
-    m.VENDORS = pyo.Set(initialize=sorted(set(vendor.values())))
+    m.OPERATORS = pyo.Set(initialize=sorted(set(operator.values()) & share_names(sc, "operator")))
+    m.VENDORS = pyo.Set(initialize=sorted(set(vendor.values()) & share_names(sc, "vendor")))
     m.operator_compute = pyo.Expression(
         m.OPERATORS, m.P, rule=lambda m, o, p: compute_of(at_operator[o], p)
     )

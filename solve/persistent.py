@@ -115,7 +115,7 @@ class FastHighs(Highs):
         self._con_list = data_objects(model, pyo.Constraint)
         self._con_exprs = [c.expr for c in self._con_list]
         self._pyomo_con_to_solver_con_map = {c: i for i, c in enumerate(self._con_list)}
-        self._solver_con_to_pyomo_con_map = dict(enumerate(self._con_list))
+        self._solver_con_to_pyomo_con_map = self._con_list  # row -> constraint, by position
         objectives = list(model.component_data_objects(pyo.Objective, active=True))
         if len(objectives) > 1:
             raise ValueError("the model has more than one active objective")
@@ -146,7 +146,7 @@ class FastHighs(Highs):
         col_lo, col_hi = self._col_bounds()
         n_rows = len(self._con_list)
         pieces_c, pieces_v, counts = [], [], [0] * n_rows
-        row_lo, row_hi, row_constant = [0.0] * n_rows, [0.0] * n_rows, [0.0] * n_rows
+        row_lo, row_hi, row_constant = np.empty(n_rows), np.empty(n_rows), np.empty(n_rows)
         self._mutable_rows: set[int] = set()
         self._mutable_bounds: list[int] = []
         flat_rows: list[int] = []  # rows that are plain sums of number * variable
@@ -175,8 +175,7 @@ class FastHighs(Highs):
                 self._mutable_rows.add(i)
             if mutable or bound_mutable:
                 self._mutable_bounds.append(i)
-        self._row_constant = np.array(row_constant)
-        row_lo, row_hi = np.array(row_lo), np.array(row_hi)
+        self._row_constant = row_constant
         rows = np.concatenate(
             [
                 np.array(flat_rows, dtype=np.int64),
@@ -187,6 +186,9 @@ class FastHighs(Highs):
         vals = np.concatenate([np.array(flat_vals, dtype=float), *pieces_v])
         del flat_rows, flat_cols, flat_vals, pieces_c, pieces_v  # lower the peak memory
         rows, cols, vals = combine(rows, cols, vals, max(n_cols, 1))
+        start = np.searchsorted(rows, np.arange(n_rows + 1))
+        cols = cols.astype(np.int32)
+        del rows
         cost, offset, self._objective_mutable = self._objective_arrays(compiler)
 
         maximise = self._objective is not None and self._objective.sense == pyo.maximize
@@ -205,8 +207,8 @@ class FastHighs(Highs):
             col_hi,
             row_lo,
             row_hi,
-            np.searchsorted(rows, np.arange(n_rows + 1)).astype(np.int32),
-            cols.astype(np.int32),
+            start.astype(np.int32),
+            cols,
             vals,
             np.zeros(n_cols, dtype=np.int32),  # every column continuous
         )
@@ -214,7 +216,8 @@ class FastHighs(Highs):
             raise RuntimeError("HiGHS refused the model (passModel returned an error)")
         self._solver_model.setOptionValue("output_flag", True)
         self._loaded_bounds = (col_lo, col_hi)
-        self._matrix = (rows, cols, vals)
+        self._matrix = (start, cols, vals)
+        """The loaded matrix, row-wise: row i's entries are cols and vals[start[i]:start[i+1]]."""
         self._row_entries: dict[int, dict[int, float]] = {}
         """Coefficients of the mutable rows changed since loading (others are in _matrix)."""
 
@@ -228,8 +231,8 @@ class FastHighs(Highs):
         )
 
     @staticmethod
-    def _row_of_matrix(rows, cols, vals, i) -> dict[int, float]:
-        lo, hi = np.searchsorted(rows, [i, i + 1])
+    def _row_of_matrix(start, cols, vals, i) -> dict[int, float]:
+        lo, hi = start[i], start[i + 1]
         return dict(zip(cols[lo:hi].tolist(), vals[lo:hi].tolist(), strict=True))
 
     def _col_bounds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -402,8 +405,9 @@ class FastHighs(Highs):
         """Body values of constraints at the solution: the loaded rows times the solution
         (rows whose coefficients follow mutable Params use their current coefficients)."""
         if self._activity is None:
-            rows, cols, vals = self._matrix
+            start, cols, vals = self._matrix
             n = len(self._con_list)
+            rows = np.repeat(np.arange(n), np.diff(start))
             activity = np.bincount(rows, weights=vals * self._x[cols], minlength=n)
             for i, entries in self._row_entries.items():
                 at = np.fromiter(entries.keys(), dtype=np.int64, count=len(entries))
