@@ -26,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -34,28 +36,52 @@ PYTHON = sys.executable
 CHIPALLOC = str(Path(PYTHON).with_name("chipalloc"))
 
 
+def run_children(argvs: list[list[str]], timeout: float) -> list[tuple[float, float, str]]:
+    """Run processes side by side (one at a time when given one); for each return (wall
+    seconds, peak RSS MiB, stdout)."""
+    with ExitStack() as stack:
+        files = [
+            (
+                stack.enter_context(tempfile.TemporaryFile()),
+                stack.enter_context(tempfile.TemporaryFile()),
+            )
+            for _ in argvs
+        ]
+        start = time.perf_counter()
+        procs = [
+            subprocess.Popen(argv, stdout=out, stderr=err)
+            for argv, (out, err) in zip(argvs, files, strict=True)
+        ]
+        done: dict[int, tuple[float, int, float]] = {}
+        while len(done) < len(procs):
+            for i, proc in enumerate(procs):
+                if i in done:
+                    continue
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    done[i] = (time.perf_counter() - start, status, usage.ru_maxrss / 1024)
+            if time.perf_counter() - start > timeout:
+                for i, proc in enumerate(procs):
+                    if i not in done:
+                        proc.kill()
+                        os.wait4(proc.pid, 0)
+                raise TimeoutError(f"{' '.join(argvs[0])} ... ran over {timeout:.0f} s")
+            time.sleep(0.005)
+        results = []
+        for i, (argv, (out, err)) in enumerate(zip(argvs, files, strict=True)):
+            wall, status, rss = done[i]
+            code = os.waitstatus_to_exitcode(status)
+            out.seek(0)
+            err.seek(0)
+            if code != 0:
+                raise RuntimeError(f"{' '.join(argv)} exited {code}: {err.read().decode()[-800:]}")
+            results.append((wall, rss, out.read().decode()))
+        return results
+
+
 def run_child(argv: list[str], timeout: float) -> tuple[float, float, str]:
     """Run a process; return (wall seconds, peak RSS MiB, stdout)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err)
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() - start > timeout:
-                proc.kill()
-                os.wait4(proc.pid, 0)
-                raise TimeoutError(f"{' '.join(argv)} ran over {timeout:.0f} s")
-            time.sleep(0.005)
-        wall = time.perf_counter() - start
-        code = os.waitstatus_to_exitcode(status)
-        proc.returncode = code
-        out.seek(0)
-        err.seek(0)
-        if code != 0:
-            raise RuntimeError(f"{' '.join(argv)} exited {code}: {err.read().decode()[-800:]}")
-        return wall, usage.ru_maxrss / 1024, out.read().decode()
+    return run_children([argv], timeout)[0]
 
 
 def scenario_for(size: str, cache: Path) -> Path:
@@ -73,40 +99,80 @@ def scenario_for(size: str, cache: Path) -> Path:
     return folder
 
 
-def bench(size: str, repeats: int, cache: Path, timeout: float, phases: bool = True) -> dict:
+@dataclass
+class Setup:
+    """How each size is run: the method and extra HiGHS options both sides get, and whether
+    chipalloc and the floor run side by side (one core each) instead of one after the other."""
+
+    method: str = "choose"
+    highs_options: list[str] = field(default_factory=list)
+    together: bool = False
+
+
+def bench(
+    size: str, repeats: int, cache: Path, timeout: float, phases: bool = True, setup: Setup = None
+) -> dict:
     """Alternating runs of chipalloc, the floor and (``phases``) the phase driver.
 
     Without ``phases`` the phase times are those chipalloc records in summary.json (every
-    phase but write), which saves a third run on sizes that take minutes."""
+    phase but write), which saves a third run on sizes that take minutes. The floor uses
+    chipalloc's fleet form and method (read from its summary.json, or, side by side, chosen
+    up front: then ``setup.method`` must name one)."""
+    setup = setup or Setup()
     scen = scenario_for(size, cache)
     work = Path(tempfile.mkdtemp(prefix="chipalloc-bench-"))
     rows: dict[str, list] = {"chipalloc": [], "floor": [], "phases": []}
     info: dict = {}
+    extra_cli = [a for o in setup.highs_options for a in ("--highs-option", o)]
+    extra_floor = [a for o in setup.highs_options for a in ("--option", o)]
+
+    def floor_argv(i: int) -> list[str]:
+        return [
+            PYTHON,
+            str(HERE / "floor.py"),
+            str(scen),
+            str(work / f"floor-{i}"),
+            "--form",
+            info["form"],
+            "--method",
+            info["method"],
+            *extra_floor,
+        ]
+
+    if setup.together:
+        if setup.method == "choose":
+            raise SystemExit("side by side, name the method (--method), not choose")
+        from chipalloc.data import load_scenario
+        from chipalloc.model.fleet import choose_fleet_form
+
+        info["form"], info["method"] = choose_fleet_form(load_scenario(scen)), setup.method
     try:
         for i in range(repeats):
             out = work / f"cli-{i}"
-            wall, rss, _ = run_child(
-                [CHIPALLOC, "solve", str(scen), "--out", str(out), "--force", "-q"], timeout
-            )
+            cli = [
+                CHIPALLOC,
+                "solve",
+                str(scen),
+                "--out",
+                str(out),
+                "--force",
+                "-q",
+                "--method",
+                setup.method,
+                *extra_cli,
+            ]
+            if setup.together:
+                (wall, rss, _), floor_run = run_children([cli, floor_argv(i)], timeout)
+            else:
+                wall, rss, _ = run_child(cli, timeout)
             summary = json.loads((out / "summary.json").read_text())
             rows["chipalloc"].append({"wall": wall, "rss": rss})
             info["objective"] = summary["objective"]
             info["form"], info["method"] = summary["fleet_form"], summary["method"]
             shutil.rmtree(out, ignore_errors=True)
-
-            wall, rss, text = run_child(
-                [
-                    PYTHON,
-                    str(HERE / "floor.py"),
-                    str(scen),
-                    str(work / f"floor-{i}"),
-                    "--form",
-                    info["form"],
-                    "--method",
-                    info["method"],
-                ],
-                timeout,
-            )
+            if not setup.together:
+                floor_run = run_child(floor_argv(i), timeout)
+            wall, rss, text = floor_run
             floor = json.loads(text)
             rows["floor"].append({"wall": wall, "rss": rss, **floor["timings"]})
             info["floor_objective"] = floor["objective"]
@@ -116,7 +182,15 @@ def bench(size: str, repeats: int, cache: Path, timeout: float, phases: bool = T
                 rows["phases"].append({"wall": 0.0, "rss": 0.0, **summary["timings_s"]})
                 continue
             wall, rss, text = run_child(
-                [PYTHON, str(HERE / "phases.py"), str(scen), str(work / f"phases-{i}")], timeout
+                [
+                    PYTHON,
+                    str(HERE / "phases.py"),
+                    str(scen),
+                    str(work / f"phases-{i}"),
+                    "--method",
+                    setup.method,
+                ],
+                timeout,
             )
             rows["phases"].append({"wall": wall, "rss": rss, **json.loads(text)})
     finally:
@@ -189,12 +263,22 @@ def main(argv: list[str] | None = None) -> None:
         default="",
         help="comma-separated sizes timed from summary.json instead of a phase run",
     )
+    ap.add_argument("--method", default="choose", help="chipalloc's --method (floor follows)")
+    ap.add_argument("--highs-option", action="append", default=[], help="NAME=VALUE for both sides")
+    ap.add_argument(
+        "--side-by-side",
+        default="",
+        help="comma-separated sizes where chipalloc and the floor run at once, one core each",
+    )
     args = ap.parse_args(argv)
     quick = set(filter(None, args.no_phases.split(",")))
+    together = set(filter(None, args.side_by_side.split(",")))
     results = []
     for size in args.sizes.split(","):
         print(f"benchmarking {size} ...", file=sys.stderr, flush=True)
-        results.append(bench(size, args.repeats, args.cache, args.timeout, size not in quick))
+        setup = Setup(args.method, args.highs_option, size in together)
+        result = bench(size, args.repeats, args.cache, args.timeout, size not in quick, setup)
+        results.append({**result, "setup": asdict(setup)})
     args.out.mkdir(parents=True, exist_ok=True)
     meta = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),

@@ -86,6 +86,13 @@ def solve(
         ),
     ] = "choose",
     solver_log: Annotated[Path | None, typer.Option(help="Write HiGHS's log here.")] = None,
+    highs_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A HiGHS option NAME=VALUE, repeatable (e.g. presolve=off); wins over the "
+            "method's own options."
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     force: Annotated[bool, typer.Option(help="Replace an existing results folder.")] = False,
     report: Annotated[
@@ -108,6 +115,7 @@ def solve(
             quiet,
             force,
             report,
+            highs_option or [],
         ),
     )
 
@@ -124,15 +132,20 @@ def _solve(
     quiet,
     force,
     report=False,
+    highs_option: list[str] | None = None,
 ) -> None:
     from chipalloc.solve.display import show_results
     from chipalloc.solve.export import CheckFailed
-    from chipalloc.solve.highs import METHODS, SolveOptions
+    from chipalloc.solve.highs import METHODS, SolveOptions, parse_highs_options
     from chipalloc.solve.pipeline import solve as run_solve
     from chipalloc.solve.pipeline import timed, write
 
     if method not in METHODS:
         raise _fail("invalid", f"--method must be one of {', '.join(METHODS)}")
+    try:
+        highs_options = parse_highs_options(highs_option or [])
+    except ValueError as bad:
+        raise _fail("invalid", escape(str(bad))) from None
     timings: dict[str, float] = {}
     with timed(timings, "load"):
         sc = _load(scenario, overrides, variant)
@@ -141,9 +154,15 @@ def _solve(
         raise _fail("error", f"{target} exists; use --force to replace it")
     _warn(sc.warnings)
     options = SolveOptions(
-        time_limit=time_limit, threads=threads, method=method, solver_log=solver_log
+        time_limit=time_limit,
+        threads=threads,
+        method=method,
+        solver_log=solver_log,
+        highs_options=highs_options,
     )
     run = run_solve(sc, options, timings)
+    if run.solver.retried and not quiet:
+        err.print(f"[yellow]note[/]: HiGHS ran twice ({escape(run.solver.retried)})")
     if run.outcome.status != "optimal":
         _explain(run)
         raise typer.Exit(EXIT.get(run.outcome.status, 1))

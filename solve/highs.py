@@ -107,6 +107,8 @@ class Solver:
         self._loaded = False
         self.method = ""
         """The HiGHS method of the last solve (``choose`` resolved)."""
+        self.retried = ""
+        """Why the last solve ran HiGHS a second time (empty if it did not)."""
 
     def load(self) -> None:
         """Hand the model to HiGHS now (``solve`` does it when needed)."""
@@ -150,17 +152,17 @@ class Solver:
         self.method = resolve_method(opts.method, form, has_basis, n_cols)
         chosen = method_options(self.method, form, has_basis, n_cols)
         highs_options = {**chosen, **opts.highs_options}
-        results = self.interface.solve(
-            self.model,
-            load_solutions=False,
-            raise_exception_on_nonoptimal_result=False,
-            time_limit=opts.time_limit,
-            threads=opts.threads,
-            solver_options=highs_options,
-        )
+        results = self._run(highs_options, opts.time_limit)
         self._loaded = True
+        log = results.solver_log or ""
+        self.retried = ""
+        left = None if opts.time_limit is None else opts.time_limit - (time.perf_counter() - start)
+        if self._retry_without_presolve(results) and (left is None or left > 0):
+            self.retried = "presolve off: the interior point stalled on the presolved LP"
+            results = self._run({**highs_options, "presolve": "off"}, left)
+            log += results.solver_log or ""
         if opts.solver_log:
-            Path(opts.solver_log).write_text(results.solver_log or "")
+            Path(opts.solver_log).write_text(log)
         status = STATUS.get(results.termination_condition, "error")
         if results.termination_condition == TerminationCondition.infeasibleOrUnbounded:
             status = self._infeasible_or_unbounded()
@@ -171,12 +173,37 @@ class Solver:
             message = LIMITS.get(condition, condition.name)
             if status == "error" and self.method == "ipm-nox":
                 message += (
-                    " (HiGHS's interior point stopped without converging; try --method ipm, "
-                    "which runs crossover, or --method simplex)"
+                    " (HiGHS's interior point stopped without converging; try "
+                    "--highs-option presolve=off, --method ipm, which runs crossover, or "
+                    "--method simplex)"
                 )
             return Outcome(status, None, seconds, iterations, message=message)
         self.interface.load_all_vars()
         return Outcome(status, self.objective_value(), seconds, iterations)
+
+    def _run(self, highs_options: dict[str, Any], time_limit: float | None):
+        return self.interface.solve(
+            self.model,
+            load_solutions=False,
+            raise_exception_on_nonoptimal_result=False,
+            time_limit=time_limit,
+            threads=self.options.threads,
+            solver_options=highs_options,
+        )
+
+    def _retry_without_presolve(self, results) -> bool:
+        """Whether ``choose``'s interior point stopped without converging, with presolve on.
+
+        IPX can stall on a presolved LP and converge on the LP itself: at 200x20x120 it
+        stalled at iteration 19 on chipalloc's LP, in two row orders, and converged without
+        presolve (docs/performance.md). ``choose`` then solves once more without presolve.
+        """
+        return (
+            self.options.method == "choose"
+            and self.method == "ipm-nox"
+            and "presolve" not in self.options.highs_options
+            and results.termination_condition == TerminationCondition.unknown
+        )
 
     def objective_value(self) -> float:
         """The objective in MODEL.md units: USD (min_cost) or PFLOPS-years (max_compute)."""
@@ -205,3 +232,38 @@ class Solver:
 def highs_version() -> str:
     """The HiGHS version, e.g. ``1.15.1``."""
     return ".".join(str(x) for x in Highs().version())
+
+
+def parse_highs_options(texts: list[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` texts as HiGHS options, each checked by HiGHS itself (name, type,
+    range); the value is read as a bool, int or float where it looks like one.
+
+    Raises ValueError naming the first text HiGHS refuses.
+    """
+    import highspy
+
+    check = highspy.Highs()
+    check.setOptionValue("output_flag", False)
+    options: dict[str, Any] = {}
+    for text in texts:
+        name, sep, raw = (part.strip() for part in text.partition("="))
+        if not sep or not name or not raw:
+            raise ValueError(f"--highs-option {text!r}: expected NAME=VALUE, e.g. presolve=off")
+        value = _option_value(raw)
+        if check.setOptionValue(name, value) == highspy.HighsStatus.kError:
+            raise ValueError(
+                f"--highs-option {text!r}: HiGHS has no such option or refuses the value"
+            )
+        options[name] = value
+    return options
+
+
+def _option_value(raw: str) -> bool | int | float | str:
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            pass
+    return raw

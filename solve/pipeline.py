@@ -95,6 +95,7 @@ def manifest(run: Run, options: SolveOptions, extra: dict[str, Any]) -> dict[str
             "time_limit": options.time_limit,
             "threads": options.threads,
             "method": options.method,
+            "highs_options": options.highs_options,
         },
         **extra,
     }
@@ -112,6 +113,7 @@ def write(
         "solver_version": highs_version(),
         "iterations": run.outcome.iterations,
         "method": run.solver.method,
+        **({"retried": run.solver.retried} if run.solver.retried else {}),
         "fleet_form": getattr(run.model, "fleet_form", "window"),
         "warnings": run.scenario.warnings,
         "timings_s": {k: round(v, 4) for k, v in run.timings.items()},

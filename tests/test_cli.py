@@ -156,3 +156,33 @@ def test_init_copies_the_base_scenario(tmp_path):
     assert result.exit_code == 0, result.output
     assert {"periods.csv", "chips.csv", "sites.csv"} <= {p.name for p in target.iterdir()}
     assert runner.invoke(app, ["init", str(target)]).exit_code == 1
+
+
+def test_highs_options_reach_highs_and_the_manifest(tiny, tmp_path):
+    out, log = tmp_path / "o", tmp_path / "highs.log"
+    argv = ["solve", str(tiny), "--out", str(out), "-q", "--solver-log", str(log)]
+    result = runner.invoke(app, [*argv, "--highs-option", "presolve=off"])
+    assert result.exit_code == 0, result.output
+    assert "Presolving model" not in log.read_text()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["options"]["highs_options"] == {"presolve": "off"}
+    # the same run with presolve on (HiGHS's default) does presolve
+    assert runner.invoke(app, [*argv, "--force"]).exit_code == 0
+    assert "Presolving model" in log.read_text()
+
+
+@pytest.mark.parametrize(
+    ("option", "says"),
+    [
+        ("presolv=off", "no such option"),  # unknown name
+        ("random_seed=-5", "refuses the value"),  # out of range
+        ("presolve", "NAME=VALUE"),  # no value
+    ],
+)
+def test_bad_highs_option_is_invalid_and_writes_nothing(tiny, tmp_path, option, says):
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["solve", str(tiny), "--out", str(out), "--highs-option", option])
+    assert result.exit_code == 2
+    assert says in result.output
+    assert option.split("=")[0] in result.output
+    assert not out.exists()

@@ -202,3 +202,62 @@ def test_a_row_given_a_new_expression_is_reloaded(rich_scenario):
     row = solver.row_of(m.supply[k, p])
     upper = solver.highs.getLp().row_upper_[row]
     assert upper == pytest.approx(0.5 * pyo.value(m.max_units[k, p]))
+
+
+def test_parse_highs_options_reads_types_and_checks_with_highs():
+    from chipalloc.solve.highs import parse_highs_options
+
+    parsed = parse_highs_options(
+        ["presolve = off", "random_seed=3", "time_limit=2.5", "output_flag=false"]
+    )
+    assert parsed == {"presolve": "off", "random_seed": 3, "time_limit": 2.5, "output_flag": False}
+    assert isinstance(parsed["random_seed"], int) and isinstance(parsed["output_flag"], bool)
+    for bad in ("nosuch=1", "presolve=sometimes", "random_seed=x", "=off"):
+        with pytest.raises(ValueError, match="--highs-option"):
+            parse_highs_options([bad])
+
+
+def stall_first_solve(solver: Solver, monkeypatch) -> list[dict]:
+    """Make the first HiGHS run of ``solver`` report what an IPX stall reports (status
+    unknown); returns the HiGHS options of every run."""
+    from pyomo.contrib.solver.common.results import TerminationCondition
+
+    real, calls = solver.interface.solve, []
+
+    def stalls_once(model, **kwargs):
+        calls.append(kwargs["solver_options"])
+        results = real(model, **kwargs)
+        if len(calls) == 1:
+            results.termination_condition = TerminationCondition.unknown
+        return results
+
+    monkeypatch.setattr(solver.interface, "solve", stalls_once)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("method", "extra", "retried"),
+    [
+        ("choose", {}, True),  # choose picked ipm-nox (a large plan): retry without presolve
+        ("choose", {"presolve": "on"}, False),  # the planner set presolve: respected
+        ("ipm-nox", {}, False),  # the planner named the method: no second guess
+    ],
+)
+def test_a_stalled_interior_point_is_retried_without_presolve_only_under_choose(
+    rich_scenario, monkeypatch, method, extra, retried
+):
+    import chipalloc.solve.highs as highs
+
+    monkeypatch.setattr(highs, "CROSSOVER_MAX_COLS", 0)  # choose -> ipm-nox at any size
+    options = highs.SolveOptions(method=method, highs_options=extra)
+    solver = Solver(build_model(load_scenario(rich_scenario), "recursion"), options)
+    calls = stall_first_solve(solver, monkeypatch)
+    outcome = solver.solve()
+    assert solver.method == "ipm-nox"
+    assert all(c["solver"] == "ipm" and c["run_crossover"] == "off" for c in calls)
+    if retried:
+        assert [c.get("presolve") for c in calls] == [None, "off"]
+        assert outcome.status == "optimal" and "presolve off" in solver.retried
+    else:
+        assert len(calls) == 1 and not solver.retried
+        assert outcome.status == "error" and "presolve=off" in outcome.message
