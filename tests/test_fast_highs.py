@@ -261,3 +261,14 @@ def test_a_stalled_interior_point_is_retried_without_presolve_only_under_choose(
     else:
         assert len(calls) == 1 and not solver.retried
         assert outcome.status == "error" and "presolve=off" in outcome.message
+
+
+def test_fleet_balance_rows_go_to_highs_last(rich_scenario):
+    """The recursion rows follow every MODEL.md family, the order the benchmark floor uses
+    (at 200x20x120 the interior point is sensitive to row order)."""
+    solver = Solver(build_model(load_scenario(rich_scenario), "recursion"))
+    solver.load()
+    families = [con.parent_component().name for con in solver.interface._con_list]
+    first = families.index("fleet_balance")
+    assert first > 0 and set(families[first:]) == {"fleet_balance"}
+    assert families[: len(families) - families.count("fleet_balance")][0] == "power"
