@@ -110,7 +110,12 @@ class Setup:
 
 
 def bench(
-    size: str, repeats: int, cache: Path, timeout: float, phases: bool = True, setup: Setup = None
+    size: str,
+    repeats: int,
+    cache: Path,
+    timeout: float,
+    phases: bool = True,
+    setup: Setup | None = None,
 ) -> dict:
     """Alternating runs of chipalloc, the floor and (``phases``) the phase driver.
 

@@ -5,8 +5,8 @@
 with terms outside the horizon or without a buy left out, so fleet[k,s,p] is the window sum of
 buys plus the initial units. Declared after every other family: the LP handed to HiGHS then
 has its rows in the order of MODEL.md section 4 with the balance rows last, the order the
-benchmark floor uses (the interior point at 200x20x120 is sensitive to row order,
-docs/performance.md).
+benchmark floor uses, so both hand HiGHS the same LP up to rounding and presolve reduces
+them alike (docs/performance.md).
 """
 
 from __future__ import annotations

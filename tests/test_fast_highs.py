@@ -265,7 +265,7 @@ def test_a_stalled_interior_point_is_retried_without_presolve_only_under_choose(
 
 def test_fleet_balance_rows_go_to_highs_last(rich_scenario):
     """The recursion rows follow every MODEL.md family, the order the benchmark floor uses
-    (at 200x20x120 the interior point is sensitive to row order)."""
+    (so both give HiGHS the same LP up to rounding)."""
     solver = Solver(build_model(load_scenario(rich_scenario), "recursion"))
     solver.load()
     families = [con.parent_component().name for con in solver.interface._con_list]
