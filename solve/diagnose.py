@@ -29,7 +29,7 @@ import highspy
 import pyomo.core as pyo
 from pyomo.repn import generate_standard_repn
 
-from chipalloc.model import FAMILIES, USD
+from chipalloc.model import FAMILIES, PFLOPS, USD
 
 from .highs import Solver
 
@@ -431,8 +431,14 @@ def _limit(name: str, at: dict, bound: float, value: float | None) -> str:
     return f"{name} of {who} in {at['period']}: at the {share(value)} {edge}"
 
 
-def shortfall(solver: Solver, unmet: dict[str, float], tol: float = 1e-6) -> Shortfall | None:
+def shortfall(
+    solver: Solver, unmet: dict[str, float], tol: float = 1e-6, rel_tol: float = 1e-9
+) -> Shortfall | None:
     """Unmet demand (PFLOPS by period) with the binding limits behind it; None if all met.
+
+    A period is short when unmet exceeds both ``tol`` PFLOPS and ``rel_tol`` of its demand:
+    an interior point without crossover leaves crumbs that are not a plan's shortfall
+    (3e-6 PFLOPS of 2e8 at 200x20x120).
 
     A limit binds when its shadow price is nonzero. Per family, the rows with the largest
     absolute shadow price (discounted USD of objective per MODEL.md unit of the limit; a
@@ -440,7 +446,8 @@ def shortfall(solver: Solver, unmet: dict[str, float], tol: float = 1e-6) -> Sho
     build_total (which has no period). A power limit is reported as the capacity in use:
     power_mw plus MW built and usable by then.
     """
-    short = {p: v for p, v in unmet.items() if v > tol}
+    demand = solver.model.demand_pflops
+    short = {p: v for p, v in unmet.items() if v > max(tol, rel_tol * demand[p].value * PFLOPS)}
     if not short:
         return None
     model = solver.model

@@ -217,6 +217,10 @@ def test_shortfall_is_a_loud_warning_with_the_binding_limits(tmp_path):
 def test_no_shortfall_no_warning(tmp_path):
     run = solve(load_scenario(shortfall_case(tmp_path)))
     assert diagnose.shortfall(run.solver, {"P0": 0.0, "P1": 0.0}) is None
+    # interior-point crumbs, relative to demand (100 and 3,000 PFLOPS), are not a shortfall
+    assert diagnose.shortfall(run.solver, {"P0": 5e-8, "P1": 2e-6}) is None
+    found = diagnose.shortfall(run.solver, {"P0": 5e-8, "P1": 4e-6})
+    assert found is not None and found.lines()[0].startswith("demand is not met in 1 period(s)")
 
 
 def bigger(tmp_path: Path) -> Path:
