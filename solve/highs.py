@@ -197,11 +197,14 @@ class Solver:
         IPX can stall on a presolved LP and converge on the LP itself: at 200x20x120 it
         stalled at iteration 19 on chipalloc's LP, in two row orders, and converged without
         presolve (docs/performance.md). ``choose`` then solves once more without presolve.
+        HiGHS keeps options between runs, so a later solve of the same model after a retry
+        already runs without presolve: the option HiGHS holds is checked, not assumed.
         """
         return (
             self.options.method == "choose"
             and self.method == "ipm-nox"
             and "presolve" not in self.options.highs_options
+            and self.highs.getOptionValue("presolve")[1] != "off"
             and results.termination_condition == TerminationCondition.unknown
         )
 

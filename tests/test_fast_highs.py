@@ -258,6 +258,10 @@ def test_a_stalled_interior_point_is_retried_without_presolve_only_under_choose(
     if retried:
         assert [c.get("presolve") for c in calls] == [None, "off"]
         assert outcome.status == "optimal" and "presolve off" in solver.retried
+        # HiGHS now holds presolve=off: a stall of the next solve is not re-run unchanged
+        again = stall_first_solve(solver, monkeypatch)
+        assert solver.solve().status == "error"
+        assert len(again) == 1 and not solver.retried
     else:
         assert len(calls) == 1 and not solver.retried
         assert outcome.status == "error" and "presolve=off" in outcome.message
