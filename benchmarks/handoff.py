@@ -30,7 +30,7 @@ from chipalloc.model import build_model
 
 
 def fast(model) -> highspy.Highs:
-    from chipalloc.solve.persistent import FastHighs
+    from chipalloc.solve.backend.highs_model import FastHighs
 
     interface = FastHighs()
     interface.set_instance(model)

@@ -18,12 +18,11 @@ import pyomo.core as pyo
 
 from chipalloc.data import BASE_DIR, Scenario, apply_variant, load_overrides, load_scenario
 from chipalloc.model import build_model
-
-from .checker import check_results
-from .export import file_hashes, package_version, write_folder
-from .highs import Outcome, SolveOptions, Solver, highs_version
-from .results import Results, extract
-from .sensitivity import reduced_cost_table
+from chipalloc.solve.backend.solver import Outcome, SolveOptions, Solver, highs_version
+from chipalloc.solve.results.checker import check_results
+from chipalloc.solve.results.extract import Results, extract
+from chipalloc.solve.results.write import file_hashes, package_version, write_folder
+from chipalloc.solve.whatif.ranging import reduced_cost_table
 
 
 @dataclass

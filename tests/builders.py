@@ -10,6 +10,9 @@ import yaml
 
 from chipalloc.data.schema import TABLES
 
+FIXTURES = Path(__file__).parent / "fixtures"
+"""Checked-in scenario folders (``broken/``: one invalid input each)."""
+
 CHIP = {
     "chip": "X",
     "vendor": "nv",

@@ -1,0 +1,1 @@
+"""The HiGHS backend: the LP compiled from the Pyomo model, handed to highspy, solved."""

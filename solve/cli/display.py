@@ -1,0 +1,151 @@
+"""What a planner sees after a solve: rich tables in planner's units."""
+
+from __future__ import annotations
+
+import re
+
+from rich.console import Console
+from rich.table import Table
+
+from chipalloc.data import Scenario
+from chipalloc.solve.results.extract import Results
+
+
+def year_of(period: str) -> str:
+    """The calendar year of a period label such as 2026Q3 (else the label itself)."""
+    match = re.match(r"(\d{4})", period)
+    return match.group(1) if match else period
+
+
+def money(usd: float) -> str:
+    """USD with a readable scale: ``$12.34B``, ``$5.60M`` or ``$870``."""
+    if abs(usd) >= 1e9:
+        return f"${usd / 1e9:,.2f}B"
+    if abs(usd) >= 1e6:
+        return f"${usd / 1e6:,.2f}M"
+    return f"${usd:,.0f}"
+
+
+def show_results(
+    console: Console, sc: Scenario, res: Results, timings: dict[str, float], top: int = 10
+) -> None:
+    """Summary, costs, compute by operator and vendor per year, power limits, shortfall."""
+    s = res.summary
+    unit = "PFLOPS-years" if s["sense"] == "max" else "USD"
+    objective = money(s["objective"]) if unit == "USD" else f"{s['objective']:,.0f} PFLOPS-years"
+    console.print(
+        f"[bold]{sc.name}[/]: [green]{s['status']}[/], objective {objective}, "
+        f"total discounted cost {money(s['total_cost_usd'])}"
+    )
+
+    costs = res.costs.groupby("kind", sort=False)[["nominal_usd", "discounted_usd"]].sum()
+    table = Table(title="Cost by kind")
+    table.add_column("kind")
+    table.add_column("nominal", justify="right")
+    table.add_column("discounted", justify="right")
+    for kind, row in costs.iterrows():
+        table.add_row(str(kind), money(row["nominal_usd"]), money(row["discounted_usd"]))
+    console.print(table)
+
+    console.print(compute_table(sc, res, "operator"))
+    console.print(compute_table(sc, res, "vendor"))
+    console.print(purchases_table(res))
+    console.print(power_table(res, top))
+    console.print(binding_table(sc, res, top))
+    unmet = {p: v for p, v in s.get("unmet_pflops", {}).items() if v > 1e-6}
+    if unmet:
+        worst = ", ".join(f"{p}: {v:,.0f}" for p, v in list(unmet.items())[:8])
+        console.print(f"[bold red]Shortfall[/] in {len(unmet)} period(s), PFLOPS unmet: {worst}")
+    console.print("Time: " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+
+
+def compute_table(sc: Scenario, res: Results, by: str) -> Table:
+    """Average compute in service per year by ``operator`` or ``vendor``, against demand.
+
+    Figures are thousands of PFLOPS (1,000 PFLOPS = 1 EFLOPS), averaged over the year's periods.
+    """
+    plan = res.plan.assign(year=res.plan["period"].map(year_of))
+    periods = sc.periods.assign(year=sc.periods["period"].map(year_of))
+    per_year = periods.groupby("year", sort=False)["period"].count()
+    demand = periods.groupby("year", sort=False)["demand_pflops"].mean()
+    table = Table(title=f"Compute in service by {by}, thousand PFLOPS (yearly average)")
+    table.add_column("year")
+    names = sorted(plan[by].unique())
+    for name in [*names, "total", "demand"]:
+        table.add_column(name, justify="right")
+    for year in per_year.index:
+        rows = plan[plan["year"] == year]
+        part = rows.groupby(by)["compute_pflops"].sum() / per_year[year] / 1000
+        cells = [f"{part.get(n, 0.0):,.1f}" for n in names]
+        cells += [f"{part.sum():,.1f}", f"{demand[year] / 1000:,.1f}"]
+        table.add_row(year, *cells)
+    return table
+
+
+def power_table(res: Results, top: int) -> Table:
+    """Sites at their power limit, ranked by the value of one more MW."""
+    sites = res.sites
+    full = sites[sites["used_mw"] >= sites["capacity_mw"] - 1e-6 * sites["capacity_mw"].clip(1)]
+    full = full[full["capacity_mw"] > 0]
+    summary = (
+        full.groupby("site")
+        .agg(
+            periods=("period", "count"),
+            first=("period", "first"),
+            max_value=("power_shadow_price_nominal", "max"),
+        )
+        .sort_values("max_value", ascending=False)
+    )
+    unit = sites["shadow_price_unit"].iloc[0] if len(sites) else ""
+    table = Table(title="Sites at their power limit")
+    table.add_column("site")
+    table.add_column("periods at limit", justify="right")
+    table.add_column("from", justify="right")
+    table.add_column(f"max value of +1 MW ({unit}, nominal)", justify="right")
+    for site, row in summary.head(top).iterrows():
+        table.add_row(str(site), str(row["periods"]), str(row["first"]), f"{row['max_value']:,.0f}")
+    return table
+
+
+def binding_table(sc: Scenario, res: Results, top: int) -> Table:
+    """The most valuable binding constraints: objective gained by relaxing each by 1%."""
+    from chipalloc.solve.whatif.ranging import binding_constraints
+
+    rows = binding_constraints(sc, res, top)
+    unit = "PFLOPS-years" if res.summary["sense"] == "max" else "USD"
+    table = Table(title=f"Most valuable binding constraints (top {top})")
+    table.add_column("constraint")
+    table.add_column("shadow price (nominal)", justify="right")
+    table.add_column("unit")
+    table.add_column(f"value of +1% ({unit})", justify="right")
+    for r in rows.to_dict("records"):
+        gain = money(r["value_of_1pct"]) if unit == "USD" else f"{r['value_of_1pct']:,.1f}"
+        price = r["shadow_price_nominal"]
+        shown = f"{price:,.0f}" if abs(price) >= 100 else f"{price:,.4g}"
+        table.add_row(r["constraint"], shown, r["unit"], gain)
+    return table
+
+
+def problems_table(problems: list, title: str) -> Table:
+    """Input problems, one per row: file, row, column, message."""
+    table = Table(title=title, show_lines=False)
+    for column in ("file", "row", "column", "problem"):
+        table.add_column(column)
+    for p in problems:
+        table.add_row(p.file, "" if p.row is None else str(p.row), p.column or "", p.message)
+    return table
+
+
+def purchases_table(res: Results) -> Table:
+    """Accelerators bought per chip and year."""
+    buys = res.plan.assign(year=res.plan["period"].map(year_of))
+    pivot = buys.pivot_table(
+        index="chip", columns="year", values="buy_units", aggfunc="sum", fill_value=0.0, sort=False
+    )
+    table = Table(title="Accelerators bought per year")
+    table.add_column("chip")
+    for year in pivot.columns:
+        table.add_column(str(year), justify="right")
+    for chip, row in pivot.iterrows():
+        table.add_row(str(chip), *(f"{v:,.0f}" for v in row))
+    return table

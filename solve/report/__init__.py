@@ -1,0 +1,1 @@
+"""report.html and its charts, one page per kind of results folder."""

@@ -1,0 +1,1 @@
+"""One module per report page: solve summary, sweep and tornado, compare."""

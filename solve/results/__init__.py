@@ -1,0 +1,1 @@
+"""Results of a solve in MODEL.md units: tables, duals, reduced costs, the checker, writing."""

@@ -1,0 +1,276 @@
+"""Turn a solved model into the results tables of MODEL.md section 6, in MODEL.md units.
+
+- plan: one row per (period, site, chip) with nonzero buy or fleet;
+- sites: per site and period, facility MW available, built, used, and the value of power;
+- costs: per period and cost kind, nominal and discounted USD (plus the shortfall penalty);
+- duals: the shadow price of every row, by constraint family and MODEL.md index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyomo.core as pyo
+
+from chipalloc.data import Scenario
+from chipalloc.model import FAMILIES, PFLOPS, UNITS, USD
+from chipalloc.solve.backend.compiler import Compiler, evaluate
+from chipalloc.solve.backend.highs_model import FastHighs
+from chipalloc.solve.backend.solver import Outcome, Solver
+
+EPS = 1e-9
+COST_EPS_USD = 1e-6
+"""Costs below a millionth of a dollar are solver noise (the checker's tolerance is 1e-4)."""
+PLAN_COLUMNS = [
+    "period",
+    "site",
+    "operator",
+    "chip",
+    "vendor",
+    "buy_units",
+    "fleet_units",
+    "it_mw",
+    "compute_pflops",
+]
+
+
+@dataclass
+class Results:
+    """Everything a results folder holds, as DataFrames and a summary mapping."""
+
+    plan: pd.DataFrame
+    sites: pd.DataFrame
+    costs: pd.DataFrame
+    duals: pd.DataFrame
+    summary: dict
+
+
+def _clean(x: float) -> float:
+    """Solver noise below EPS (model units) reads as 0."""
+    return 0.0 if abs(x) < EPS else x
+
+
+def _clean_all(x: np.ndarray, eps: float = EPS) -> np.ndarray:
+    """``_clean`` of every element (below ``eps`` reads as 0)."""
+    return np.where(np.abs(x) < eps, 0.0, x)
+
+
+class Values:
+    """Values at the solution, read as arrays (one pass per table, no per-cell Pyomo calls).
+
+    With a solved ``Solver`` the numbers come from HiGHS's solution through its column map;
+    otherwise from the values loaded into the model's variables.
+    """
+
+    def __init__(self, m: pyo.ConcreteModel, solver: Solver | None = None) -> None:
+        interface = getattr(solver, "interface", None)
+        if isinstance(interface, FastHighs) and len(interface._x):
+            self.of = interface.values
+            return
+        variables = list(m.component_data_objects(pyo.Var, descend_into=True))
+        compiler = Compiler({id(v): i for i, v in enumerate(variables)})
+        x = np.array([v.value or 0.0 for v in variables])
+        self.of = lambda items: evaluate(compiler, x, items)
+
+
+def extract(sc: Scenario, solver: Solver, outcome: Outcome) -> Results:
+    """Read the solution of ``solver`` back into MODEL.md units."""
+    m = solver.model
+    maximise = m.objective.sense == pyo.maximize
+    values = Values(m, solver)
+    duals = dual_table(sc, solver, maximise)
+    plan = plan_table(sc, m, values)
+    sites = sites_table(sc, m, duals, maximise, values)
+    costs = cost_table(sc, m, values)
+    labels = sc.period_labels
+    unmet = {}
+    if not maximise:
+        short = _clean_all(values.of([m.unmet[p] for p in labels])) * PFLOPS
+        unmet = dict(zip(labels, short.tolist(), strict=True))
+    total_cost = float(costs.loc[costs["kind"] != "shortfall_penalty", "discounted_usd"].sum())
+    compute = values.of([m.compute[p] for p in labels])
+    summary = {
+        "status": outcome.status,
+        "objective": outcome.objective,
+        "sense": "max" if maximise else "min",
+        "objective_unit": "PFLOPS-years" if maximise else "USD",
+        "total_cost_usd": total_cost,
+        "unmet_pflops": unmet,
+        "compute_pflops_years": float(sum(sc.years * compute * PFLOPS)),
+        "scenario": sc.name,
+    }
+    return Results(plan, sites, costs, duals, summary)
+
+
+def plan_table(sc: Scenario, m: pyo.ConcreteModel, values: Values | None = None) -> pd.DataFrame:
+    """plan.csv: buy and fleet per (period, site, chip), with it_mw and compute_pflops."""
+    values = values or Values(m)
+    labels, pairs = sc.period_labels, list(m.KS)
+    fleet = _clean_all(values.of([m.fleet[k, s, p] for p in labels for k, s in pairs]))
+    buy = np.zeros(len(fleet))
+    bought = list(m.BUY)
+    if bought:
+        pair_at = {ks: j for j, ks in enumerate(pairs)}
+        period_at = sc.period_pos
+        at = np.fromiter(
+            (period_at[p] * len(pairs) + pair_at[k, s] for k, s, p in bought),
+            dtype=np.int64,
+            count=len(bought),
+        )
+        buy[at] = _clean_all(values.of([m.buy[b] for b in bought]))
+    keep = np.flatnonzero((buy != 0) | (fleet != 0))
+    period = keep // max(1, len(pairs))
+    pair = keep % max(1, len(pairs))
+    chips = sc.chips.set_index("chip")
+    operator = sc.sites.set_index("site")["operator"]
+    chip = np.array([k for k, _ in pairs], dtype=object)[pair] if pairs else np.zeros(0, object)
+    site = np.array([s for _, s in pairs], dtype=object)[pair] if pairs else np.zeros(0, object)
+    units = fleet[keep] * UNITS
+    return pd.DataFrame(
+        {
+            "period": np.array(labels, dtype=object)[period],
+            "site": site,
+            "operator": operator.reindex(site).to_numpy(dtype=object),
+            "chip": chip,
+            "vendor": chips["vendor"].reindex(chip).to_numpy(dtype=object),
+            "buy_units": buy[keep] * UNITS,
+            "fleet_units": units,
+            "it_mw": chips["power_kw"].reindex(chip).to_numpy(dtype=float) * units / 1000,
+            "compute_pflops": chips["perf_pflops"].reindex(chip).to_numpy(dtype=float) * units,
+        },
+        columns=PLAN_COLUMNS,
+    )
+
+
+def sites_table(
+    sc: Scenario,
+    m: pyo.ConcreteModel,
+    duals: pd.DataFrame,
+    maximise: bool,
+    values: Values | None = None,
+) -> pd.DataFrame:
+    """sites.csv: power available, built, used, and the value of one more MW, per site and period.
+
+    ``power_shadow_price`` is how much the objective improves per extra facility MW in that
+    period: USD of discounted cost saved (min_cost) or PFLOPS-years gained (max_compute).
+    ``power_shadow_price_nominal`` undoes the discounting (USD in that period's money).
+    """
+    values = values or Values(m)
+    sites = sc.sites.set_index("site")
+    labels, names = sc.period_labels, list(m.S)
+    grid = [(s, p) for s in names for p in labels]
+    power = duals[duals["family"] == "power"].set_index(["site", "period"])["shadow_price"]
+    price = power.reindex(pd.MultiIndex.from_tuples(grid)).fillna(0.0).to_numpy(dtype=float)
+    price = _clean_all(price if maximise else -price) + 0.0
+    built = _clean_all(values.of([m.built_mw[s, p] for s, p in grid]))
+    started = np.zeros(len(grid))
+    builds = list(m.BUILD)
+    if builds:
+        slot = {key: i for i, key in enumerate(grid)}
+        at = np.fromiter((slot[b] for b in builds), dtype=np.int64, count=len(builds))
+        started[at] = _clean_all(values.of([m.build[b] for b in builds]))
+    available = np.array([m.power_mw[s, p].value for s, p in grid], dtype=float)
+    it = values.of([m.it_mw[s, p] for s, p in grid])
+    site = np.array([s for s, _ in grid], dtype=object)
+    discount = np.tile(sc.discount, len(names))
+    return pd.DataFrame(
+        {
+            "period": np.array([p for _, p in grid], dtype=object),
+            "site": site,
+            "operator": sites["operator"].reindex(site).to_numpy(dtype=object),
+            "power_mw": available,
+            "built_mw": built,
+            "capacity_mw": available + built,
+            "used_mw": _clean_all(sites["pue"].reindex(site).to_numpy(dtype=float) * it),
+            "it_mw": _clean_all(it),
+            "build_started_mw": started,
+            "power_shadow_price": price,
+            "power_shadow_price_nominal": price if maximise else price / discount,
+            "shadow_price_unit": "PFLOPS-years per MW" if maximise else "USD per MW",
+        }
+    )
+
+
+def cost_table(sc: Scenario, m: pyo.ConcreteModel, values: Values | None = None) -> pd.DataFrame:
+    """costs.csv: nominal and discounted USD per period and kind, shortfall penalty last."""
+    values = values or Values(m)
+    labels, kinds = sc.period_labels, list(m.COST_KINDS)
+    discount = np.array([m.discount[p].value for p in labels], dtype=float)
+    nominal = values.of([m.cost[kind, p] for p in labels for kind in kinds]) * USD
+    nominal = _clean_all(nominal, COST_EPS_USD)
+    table = nominal.reshape(len(labels), len(kinds))
+    names = list(kinds)
+    if hasattr(m, "unmet"):
+        years = np.asarray(sc.years, dtype=float)
+        short = values.of([m.unmet[p] for p in labels])
+        penalty = _clean_all(pyo.value(m.unmet_penalty) * years * short * USD, COST_EPS_USD)
+        table = np.column_stack([table, penalty])
+        names.append("shortfall_penalty")
+    return pd.DataFrame(
+        {
+            "period": np.repeat(np.array(labels, dtype=object), len(names)),
+            "kind": np.tile(np.array(names, dtype=object), len(labels)),
+            "nominal_usd": table.ravel(),
+            "discounted_usd": (table * discount[:, None]).ravel(),
+        },
+        columns=["period", "kind", "nominal_usd", "discounted_usd"],
+    )
+
+
+def dual_table(sc: Scenario, solver: Solver, maximise: bool) -> pd.DataFrame:
+    """duals.csv: every row's shadow price d(objective)/d(right-hand side), MODEL.md units.
+
+    Index columns are the family's MODEL.md index (site, chip, period, ...). The sign is the
+    LP convention: for min_cost a binding ``<=`` row has a shadow price <= 0 (more room,
+    less cost); ``nominal`` divides by the period's discount factor where the row has one.
+    """
+    m = solver.model
+    row_dual = np.asarray(solver.row_duals())
+    objective_scale = PFLOPS if maximise else USD
+    objective_unit = "PFLOPS-years" if maximise else "USD"
+    discount = dict(zip(sc.period_labels, sc.discount, strict=True))
+    parts = []
+    for family in FAMILIES.values():
+        component = getattr(m, family.name, None)
+        if component is None or not len(component):
+            continue
+        keys, cons = zip(*component.items(), strict=True)
+        index = [k if isinstance(k, tuple) else (k,) if k is not None else () for k in keys]
+        frame = pd.DataFrame(list(index), columns=list(family.index))
+        rows = np.fromiter((solver.row_of(c) for c in cons), dtype=np.int64, count=len(cons))
+        price = _clean_all(row_dual[rows]) * objective_scale / family.scale
+        nominal = price
+        if "period" in family.index and not maximise:
+            nominal = price / frame["period"].map(discount).to_numpy(dtype=float)
+        frame.insert(0, "family", family.name)
+        frame["activity"] = _activity(solver, cons) * family.scale
+        frame["shadow_price"] = price
+        frame["shadow_price_nominal"] = nominal
+        frame["unit"] = f"{objective_unit} per {family.unit}"
+        parts.append(frame)
+    columns = [
+        "family",
+        "site",
+        "chip",
+        "operator",
+        "vendor",
+        "period",
+        "from_period",
+        "activity",
+        "shadow_price",
+        "shadow_price_nominal",
+        "unit",
+    ]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    always = ("family", "site", "period", "activity", "shadow_price")
+    always += ("shadow_price_nominal", "unit")
+    return frame.reindex(columns=[c for c in columns if c in frame.columns or c in always])
+
+
+def _activity(solver: Solver, cons) -> np.ndarray:
+    """Body values of constraints at the solution (as ``pyo.value(con.body)``, vectorised)."""
+    if isinstance(solver.interface, FastHighs) and len(solver.interface._x):
+        return solver.interface.row_activity(cons)
+    return np.array([pyo.value(c.body) for c in cons], dtype=float)
