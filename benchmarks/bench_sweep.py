@@ -37,7 +37,7 @@ sys.path.insert(0, str(HERE))
 from run import CHIPALLOC, run_child, scenario_for  # noqa: E402
 
 from chipalloc.data import load_scenario  # noqa: E402
-from chipalloc.solve.whatif.sweep import Case, Study  # noqa: E402
+from chipalloc.solve.whatif.study import Case, Study  # noqa: E402
 
 
 def sweep_edit(base, kind: str, points: int, chip: str | None) -> dict:

@@ -21,8 +21,8 @@ from chipalloc.model import build_model
 from chipalloc.solve.backend.solver import Outcome, SolveOptions, Solver, highs_version
 from chipalloc.solve.results.checker import check_results
 from chipalloc.solve.results.extract import Results, extract
+from chipalloc.solve.results.reduced_costs import reduced_cost_table
 from chipalloc.solve.results.write import file_hashes, package_version, write_folder
-from chipalloc.solve.whatif.ranging import reduced_cost_table
 
 
 @dataclass

@@ -109,7 +109,7 @@ def power_table(res: Results, top: int) -> Table:
 
 def binding_table(sc: Scenario, res: Results, top: int) -> Table:
     """The most valuable binding constraints: objective gained by relaxing each by 1%."""
-    from chipalloc.solve.whatif.ranging import binding_constraints
+    from chipalloc.solve.explain.binding import binding_constraints
 
     rows = binding_constraints(sc, res, top)
     unit = "PFLOPS-years" if res.summary["sense"] == "max" else "USD"

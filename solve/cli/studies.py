@@ -140,12 +140,10 @@ def sensitivity(
 
 def _sensitivity(scenario, out, overrides, variant, top, force, quiet) -> None:
     from chipalloc.solve.backend.solver import SolveOptions
+    from chipalloc.solve.explain.binding import binding_constraints
     from chipalloc.solve.pipeline import solve
-    from chipalloc.solve.whatif.ranging import (
-        binding_constraints,
-        ranging_tables,
-        reduced_cost_table,
-    )
+    from chipalloc.solve.results.reduced_costs import reduced_cost_table
+    from chipalloc.solve.whatif.ranging import ranging_tables
 
     sc = _load(scenario, overrides, variant)
     target = out or Path("results") / f"{sc.name}-sensitivity"
@@ -343,7 +341,8 @@ def _sweep(scenario, edits, spec, overrides, variant, out, workers, scheduler, f
     import pandas as pd
 
     from chipalloc.solve.report.static import sweep_chart
-    from chipalloc.solve.whatif.sweep import SpecError, parse_axis, sweep_cases
+    from chipalloc.solve.whatif.study import SpecError
+    from chipalloc.solve.whatif.sweep import parse_axis, sweep_cases
 
     if bool(edits) == bool(spec):
         raise _fail("invalid", "give --edit (once or twice) or --spec FILE, not both")
@@ -421,7 +420,8 @@ def tornado(
 
 def _tornado(scenario, spec, overrides, variant, out, workers, scheduler, force, quiet) -> None:
     from chipalloc.solve.report.static import tornado_chart
-    from chipalloc.solve.whatif.sweep import SpecError, parse_tornado, tornado_cases, tornado_table
+    from chipalloc.solve.whatif.study import SpecError
+    from chipalloc.solve.whatif.tornado import parse_tornado, tornado_cases, tornado_table
 
     try:
         parameters = parse_tornado(_read_spec(spec))

@@ -15,10 +15,11 @@ import pandas as pd
 import pyomo.core as pyo
 
 from chipalloc.data import Scenario
-from chipalloc.model import FAMILIES, PFLOPS, UNITS, USD
+from chipalloc.model import PFLOPS, UNITS, USD
 from chipalloc.solve.backend.compiler import Compiler, evaluate
 from chipalloc.solve.backend.highs_model import FastHighs
 from chipalloc.solve.backend.solver import Outcome, Solver
+from chipalloc.solve.results.duals import dual_table
 
 EPS = 1e-9
 COST_EPS_USD = 1e-6
@@ -217,60 +218,3 @@ def cost_table(sc: Scenario, m: pyo.ConcreteModel, values: Values | None = None)
         },
         columns=["period", "kind", "nominal_usd", "discounted_usd"],
     )
-
-
-def dual_table(sc: Scenario, solver: Solver, maximise: bool) -> pd.DataFrame:
-    """duals.csv: every row's shadow price d(objective)/d(right-hand side), MODEL.md units.
-
-    Index columns are the family's MODEL.md index (site, chip, period, ...). The sign is the
-    LP convention: for min_cost a binding ``<=`` row has a shadow price <= 0 (more room,
-    less cost); ``nominal`` divides by the period's discount factor where the row has one.
-    """
-    m = solver.model
-    row_dual = np.asarray(solver.row_duals())
-    objective_scale = PFLOPS if maximise else USD
-    objective_unit = "PFLOPS-years" if maximise else "USD"
-    discount = dict(zip(sc.period_labels, sc.discount, strict=True))
-    parts = []
-    for family in FAMILIES.values():
-        component = getattr(m, family.name, None)
-        if component is None or not len(component):
-            continue
-        keys, cons = zip(*component.items(), strict=True)
-        index = [k if isinstance(k, tuple) else (k,) if k is not None else () for k in keys]
-        frame = pd.DataFrame(list(index), columns=list(family.index))
-        rows = np.fromiter((solver.row_of(c) for c in cons), dtype=np.int64, count=len(cons))
-        price = _clean_all(row_dual[rows]) * objective_scale / family.scale
-        nominal = price
-        if "period" in family.index and not maximise:
-            nominal = price / frame["period"].map(discount).to_numpy(dtype=float)
-        frame.insert(0, "family", family.name)
-        frame["activity"] = _activity(solver, cons) * family.scale
-        frame["shadow_price"] = price
-        frame["shadow_price_nominal"] = nominal
-        frame["unit"] = f"{objective_unit} per {family.unit}"
-        parts.append(frame)
-    columns = [
-        "family",
-        "site",
-        "chip",
-        "operator",
-        "vendor",
-        "period",
-        "from_period",
-        "activity",
-        "shadow_price",
-        "shadow_price_nominal",
-        "unit",
-    ]
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    always = ("family", "site", "period", "activity", "shadow_price")
-    always += ("shadow_price_nominal", "unit")
-    return frame.reindex(columns=[c for c in columns if c in frame.columns or c in always])
-
-
-def _activity(solver: Solver, cons) -> np.ndarray:
-    """Body values of constraints at the solution (as ``pyo.value(con.body)``, vectorised)."""
-    if isinstance(solver.interface, FastHighs) and len(solver.interface._x):
-        return solver.interface.row_activity(cons)
-    return np.array([pyo.value(c.body) for c in cons], dtype=float)

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from chipalloc.data import Problem, ScenarioError
-from chipalloc.solve.whatif.sweep import Case
+from chipalloc.solve.whatif.study import Case
 
 BASE = "base"
 """Label of the unedited scenario in compare.csv."""

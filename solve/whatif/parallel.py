@@ -34,7 +34,7 @@ from rich.progress import (
 
 from chipalloc.data import Scenario
 from chipalloc.solve.backend.solver import SolveOptions
-from chipalloc.solve.whatif.sweep import Case, Study
+from chipalloc.solve.whatif.study import Case, Study
 
 _STUDIES: dict[str, Study] = {}
 """This worker's persistent models, by run token."""

@@ -1,5 +1,5 @@
-"""LP sensitivity in the planner's units: reduced costs of purchases, the most valuable
-binding constraints, and HiGHS's ranging report with rows and columns named as in MODEL.md.
+"""LP sensitivity in the planner's units: HiGHS's ranging report with rows and columns named
+as in MODEL.md (reduced costs: ``results.reduced_costs``; shadow prices: ``results.duals``).
 
 Sign convention (LP): a shadow price is d(objective)/d(right-hand side) and a reduced cost is
 c_j - A_j^T y, both in objective units (USD for min_cost, PFLOPS-years for max_compute) per
@@ -18,30 +18,16 @@ import math
 from dataclasses import dataclass
 
 import highspy
-import numpy as np
 import pandas as pd
 import pyomo.core as pyo
 
 from chipalloc.data import Scenario
 from chipalloc.model import FAMILIES, PFLOPS, UNITS, USD, capex_share
 from chipalloc.solve.backend.solver import Solver
-from chipalloc.solve.results.extract import Results
+from chipalloc.solve.results.duals import index_columns, index_tuple, objective_scale
 
 EPS = 1e-9
 INDEX_COLUMNS = ["site", "chip", "operator", "vendor", "period", "from_period"]
-REDUCED_COST_COLUMNS = [
-    "chip",
-    "site",
-    "operator",
-    "vendor",
-    "period",
-    "buy_units",
-    "in_plan",
-    "unit_cost_usd",
-    "reduced_cost",
-    "break_even_unit_cost_usd",
-    "reduced_cost_unit",
-]
 SHARE_FAMILIES = ("operator_max_share", "operator_min_share", "vendor_max_share")
 
 
@@ -79,12 +65,6 @@ class Entry:
         return f"{self.family}[{', '.join(map(str, self.index))}]" if self.index else self.family
 
 
-def _tuple(index: object) -> tuple:
-    if index is None:
-        return ()
-    return index if isinstance(index, tuple) else (index,)
-
-
 def highs_entries(solver: Solver) -> tuple[list[Entry], list[Entry]]:
     """HiGHS columns and rows (in HiGHS order) named as MODEL.md variables and constraints.
 
@@ -95,145 +75,10 @@ def highs_entries(solver: Solver) -> tuple[list[Entry], list[Entry]]:
     cols: list[Entry | None] = [None] * solver.highs.getNumCol()
     rows: list[Entry | None] = [None] * solver.highs.getNumRow()
     for var in m.component_data_objects(pyo.Var, descend_into=True):
-        cols[solver.col_of(var)] = Entry(var.parent_component().name, _tuple(var.index()), var)
+        cols[solver.col_of(var)] = Entry(var.parent_component().name, index_tuple(var.index()), var)
     for con in m.component_data_objects(pyo.Constraint, active=True, descend_into=True):
-        rows[solver.row_of(con)] = Entry(con.parent_component().name, _tuple(con.index()), con)
+        rows[solver.row_of(con)] = Entry(con.parent_component().name, index_tuple(con.index()), con)
     return cols, rows  # type: ignore[return-value]
-
-
-def objective_scale(m: pyo.ConcreteModel) -> tuple[float, str]:
-    """MODEL.md objective units per model unit, and their name."""
-    if m.objective.sense == pyo.maximize:
-        return PFLOPS, "PFLOPS-years"
-    return USD, "USD"
-
-
-def _index_columns(names: tuple[str, ...], index: tuple) -> dict[str, object]:
-    return dict(zip(names, index, strict=True))
-
-
-def shadow_prices(sc: Scenario, solver: Solver) -> pd.DataFrame:
-    """Every row's shadow price as in duals.csv (family, MODEL.md index, shadow_price,
-    shadow_price_nominal), read straight from HiGHS without evaluating row activities.
-    """
-    m = solver.model
-    row_dual = solver.row_duals()
-    scale, _ = objective_scale(m)
-    maximise = m.objective.sense == pyo.maximize
-    discount = dict(zip(sc.period_labels, sc.discount, strict=True))
-    rows = []
-    for family in FAMILIES.values():
-        component = getattr(m, family.name, None)
-        if component is None:
-            continue
-        for index, con in component.items():
-            keys = _index_columns(family.index, _tuple(index))
-            price = _zero(row_dual[solver.row_of(con)]) * scale / family.scale
-            period = keys.get("period")
-            nominal = price / discount[period] if period and not maximise else price
-            rows.append(
-                {
-                    "family": family.name,
-                    **keys,
-                    "shadow_price": price,
-                    "shadow_price_nominal": nominal,
-                }
-            )
-    if not rows:
-        return pd.DataFrame(columns=["family", "shadow_price", "shadow_price_nominal"])
-    return pd.DataFrame(rows)
-
-
-def reduced_cost_table(sc: Scenario, solver: Solver) -> pd.DataFrame:
-    """reduced_costs.csv: for each buy[k,s,p], its reduced cost and break-even unit price.
-
-    The reduced cost r of buy[k,s,p] is linear in the unit price u while the duals y stay
-    fixed: dr/du = d_p a_k,p (objective, min_cost) - y_budget[p] - d_p a_k,p y_total (the
-    price also sits in the period budget row and, for max_compute, in the total budget row).
-    The break-even price u - r / (dr/du) is where the chip would enter the plan (for a chip
-    in the plan: its current price). Empty when the price cannot matter (max_compute with no
-    binding budget). A negative break-even means the chip would not enter even for free.
-    """
-    m = solver.model
-    scale, unit = objective_scale(m)
-    maximise = m.objective.sense == pyo.maximize
-    buys = list(m.BUY)
-    chip = [k for k, _, _ in buys]
-    site = [s for _, s, _ in buys]
-    period = [p for _, _, p in buys]
-    cols = np.fromiter((solver.col_of(m.buy[b]) for b in buys), dtype=np.int64, count=len(buys))
-    solution = solver.highs.getSolution()
-    r = np.asarray(solution.col_dual)[cols] if len(cols) else np.zeros(0)
-    value = np.asarray(solution.col_value)[cols] if len(cols) else np.zeros(0)
-    life = sc.chips.set_index("chip")["lifetime_periods"].astype(int).to_dict()
-    discount = dict(zip(sc.period_labels, sc.discount, strict=True))
-    share = np.array(
-        [discount[p] * capex_share(life[k], sc.n_periods, sc.period_pos[p]) for k, _, p in buys]
-    )
-    row_dual = solver.row_duals()
-    total = row_dual[solver.row_of(m.total_budget)] if maximise and buys else 0.0
-    budget_dual = {
-        p: row_dual[solver.row_of(m.period_budget[p])] for p in m.BUDGET_P if p in m.period_budget
-    }
-    budget = np.array([budget_dual.get(p, 0.0) for p in period])
-    slope = (0.0 if maximise else share) - budget - share * total
-    price_of = {(k, p): pyo.value(m.unit_cost[k, p]) for k, _, p in buys}
-    price = np.array([price_of[k, p] for k, _, p in buys])
-    in_plan = value > EPS
-    at_price = in_plan | (np.abs(r) < EPS * np.maximum(1.0, np.abs(price)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        moved = np.where(np.abs(slope) > EPS * EPS, price - r / slope, np.nan)
-    even = np.where(at_price, price, moved)
-    vendor = sc.chips.set_index("chip")["vendor"]
-    operator = sc.sites.set_index("site")["operator"]
-    return pd.DataFrame(
-        {
-            "chip": chip,
-            "site": site,
-            "operator": operator.reindex(site).to_numpy(dtype=object),
-            "vendor": vendor.reindex(chip).to_numpy(dtype=object),
-            "period": period,
-            "buy_units": np.where(in_plan, value * UNITS, 0.0),
-            "in_plan": in_plan,
-            "unit_cost_usd": price * USD / UNITS,
-            "reduced_cost": np.where(np.abs(r) < EPS, 0.0, r * scale / UNITS),
-            "break_even_unit_cost_usd": even * USD / UNITS,
-            "reduced_cost_unit": f"{unit} per unit",
-        },
-        columns=REDUCED_COST_COLUMNS,
-    )
-
-
-def binding_constraints(sc: Scenario, res: Results, top: int = 10) -> pd.DataFrame:
-    """The ``top`` binding rows ranked by the objective gained from relaxing each by 1%.
-
-    value_of_1pct = |shadow price| x size / 100, in objective units, where size is the row's
-    level: the site's capacity for power, the period's total compute for share rows (one
-    share point), and the row's activity (its right-hand side, since it binds) otherwise.
-    Ranking by it compares rows of different units on one scale.
-    """
-    duals = res.duals[res.duals["shadow_price"].abs() > EPS].copy()
-    if duals.empty:
-        return duals.assign(constraint=[], value_of_1pct=[])
-    size = duals["activity"].abs()
-    capacity = res.sites.set_index(["site", "period"])["capacity_mw"]
-    compute = res.plan.groupby("period")["compute_pflops"].sum()
-    power = duals["family"] == "power"
-    size[power] = [
-        capacity.get((s, p), 0.0) for s, p in duals.loc[power, ["site", "period"]].values
-    ]
-    shares = duals["family"].isin(SHARE_FAMILIES)
-    size[shares] = duals.loc[shares, "period"].map(compute).fillna(0.0)
-    duals["value_of_1pct"] = duals["shadow_price"].abs() * size / 100
-    duals["constraint"] = [_label(row) for row in duals.to_dict("records")]
-    duals = duals.sort_values("value_of_1pct", ascending=False, kind="stable").head(top)
-    return duals.reset_index(drop=True)
-
-
-def _label(row: dict) -> str:
-    family = FAMILIES[row["family"]]
-    index = [str(row[c]) for c in family.index]
-    return f"{row['family']}[{', '.join(index)}]" if index else row["family"]
 
 
 def optimal_basis(solver: Solver) -> highspy.HighsRanging:
@@ -334,7 +179,7 @@ def _variable_table(sc, solver, ranging, cols, rows) -> pd.DataFrame:
         increase, decrease = _changes(cost, up.value_[j], dn.value_[j], per)
         row = {
             "family": entry.family,
-            **_index_columns(column.index, entry.index),
+            **index_columns(column.index, entry.index),
             "name": entry.label,
             "status": "basic" if status[j] == highspy.HighsBasisStatus.kBasic else "at zero",
             "value": solution.col_value[j] * column.scale,
@@ -399,11 +244,11 @@ def _constraint_table(sc, solver, ranging, cols, rows) -> pd.DataFrame:
             if not upper:
                 next_up, next_dn = next_dn, next_up
         price = _zero(solution.row_dual[i]) * scale / family.scale
-        period = _index_columns(family.index, entry.index).get("period")
+        period = index_columns(family.index, entry.index).get("period")
         out.append(
             {
                 "family": entry.family,
-                **_index_columns(family.index, entry.index),
+                **index_columns(family.index, entry.index),
                 "name": entry.label,
                 "sense": "<=" if upper else ">=",
                 "status": "binding" if binding else "slack",

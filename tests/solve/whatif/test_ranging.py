@@ -20,12 +20,10 @@ from typer.testing import CliRunner
 from chipalloc.data import load_scenario
 from chipalloc.data.overrides import apply_edits
 from chipalloc.solve.cli.app import app
+from chipalloc.solve.explain.binding import binding_constraints
 from chipalloc.solve.pipeline import solve
-from chipalloc.solve.whatif.ranging import (
-    binding_constraints,
-    ranging_tables,
-    reduced_cost_table,
-)
+from chipalloc.solve.results.reduced_costs import reduced_cost_table
+from chipalloc.solve.whatif.ranging import ranging_tables
 
 runner = CliRunner()
 

@@ -24,16 +24,9 @@ from chipalloc.solve.cli.app import app
 from chipalloc.solve.pipeline import solve
 from chipalloc.solve.results.extract import plan_table
 from chipalloc.solve.whatif.parallel import blocks, run_cases
-from chipalloc.solve.whatif.sweep import (
-    Case,
-    SpecError,
-    Study,
-    parse_axis,
-    parse_tornado,
-    sweep_cases,
-    tornado_cases,
-    tornado_table,
-)
+from chipalloc.solve.whatif.study import Case, SpecError, Study
+from chipalloc.solve.whatif.sweep import parse_axis, sweep_cases
+from chipalloc.solve.whatif.tornado import parse_tornado, tornado_cases, tornado_table
 
 runner = CliRunner()
 
