@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from chipalloc.solve.cli.app import _fail, app, console
+from chipalloc.solve.cli.common import console, fail
 
 
-@app.command()
 def generate(
     out: Annotated[Path, typer.Argument(help="New scenario folder to write.")],
     sites: Annotated[int, typer.Option(min=1, help="Number of sites.")] = 50,
@@ -23,9 +22,9 @@ def generate(
     from chipalloc.data.generate import Size, write_generated
 
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
-        raise _fail("error", f"{out} exists and is not empty; use --force")
+        raise fail("error", f"{out} exists and is not empty; use --force")
     if out.exists() and not out.is_dir():
-        raise _fail("error", f"{out} is a file, not a folder")
+        raise fail("error", f"{out} is a file, not a folder")
     write_generated(out, Size(sites, chips, periods, seed))
     console.print(
         f"Wrote a synthetic scenario ({sites} sites, {chips} chips, {periods} quarters, "

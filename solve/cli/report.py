@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from chipalloc.solve.cli.app import EXIT, DebugOpt, _guard, app, console, err
+from chipalloc.solve.cli.common import EXIT, DebugOpt, console, err, guard
 
 
 def report_folder(folder: Path, png: bool = True) -> None:
@@ -37,7 +37,6 @@ def report_folder(folder: Path, png: bool = True) -> None:
         )
 
 
-@app.command()
 def report(
     results: Annotated[
         Path, typer.Argument(help="Results folder of solve, compare, sweep or tornado.")
@@ -48,4 +47,4 @@ def report(
     debug: DebugOpt = False,
 ) -> None:
     """Write report.html (self-contained, opens offline) and PNG charts into RESULTS."""
-    _guard(debug, lambda: report_folder(results, png))
+    guard(debug, lambda: report_folder(results, png))

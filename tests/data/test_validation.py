@@ -243,7 +243,7 @@ def test_a_terminal_gets_the_problems_as_a_table(monkeypatch):
 
     from rich.console import Console
 
-    import chipalloc.solve.cli.app as cli
+    import chipalloc.solve.cli.common as cli
 
     buffer = io.StringIO()
     monkeypatch.setattr(cli, "err", Console(file=buffer, force_terminal=True, width=200))

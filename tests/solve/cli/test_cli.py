@@ -186,3 +186,22 @@ def test_bad_highs_option_is_invalid_and_writes_nothing(tiny, tmp_path, option, 
     assert says in result.output
     assert option.split("=")[0] in result.output
     assert not out.exists()
+
+
+def test_every_command_module_registers_its_command():
+    """solve/cli holds one module per command (plus app, common, display), and ``app``
+    registers each by name: a new module whose command is not in COMMANDS fails here."""
+    import pkgutil
+
+    import chipalloc.solve.cli as package
+    from chipalloc.solve.cli.app import COMMANDS
+
+    modules = {m.name for m in pkgutil.iter_modules(package.__path__)} - {
+        "app",
+        "common",
+        "display",
+    }
+    registered = {c.__module__.rsplit(".", 1)[1] for c in COMMANDS}
+    assert registered == modules
+    names = [c.callback.__name__ for c in app.registered_commands]
+    assert names == [c.__name__ for c in COMMANDS]

@@ -1,0 +1,144 @@
+"""``chipalloc solve``: solve a scenario and write the optimal plan to a results folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from chipalloc.solve.cli.common import (
+    EXIT,
+    DebugOpt,
+    OverridesOpt,
+    ScenarioArg,
+    VariantOpt,
+    console,
+    err,
+    explain,
+    fail,
+    guard,
+    load,
+    warn,
+    warn_shortfall,
+)
+
+
+def solve(
+    scenario: ScenarioArg = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder [default: results/<name>].")
+    ] = None,
+    overrides: OverridesOpt = None,
+    variant: VariantOpt = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds HiGHS may run.", min=0)] = None,
+    threads: Annotated[int | None, typer.Option(help="HiGHS threads.", min=0)] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            help="HiGHS method: choose (by size), simplex, ipm (with crossover), ipm-nox "
+            "(interior point without crossover), pdlp."
+        ),
+    ] = "choose",
+    solver_log: Annotated[Path | None, typer.Option(help="Write HiGHS's log here.")] = None,
+    highs_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A HiGHS option NAME=VALUE, repeatable (e.g. presolve=off); wins over the "
+            "method's own options."
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    force: Annotated[bool, typer.Option(help="Replace an existing results folder.")] = False,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html and PNG charts there.")
+    ] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Solve a scenario and write the optimal plan to a results folder."""
+    guard(
+        debug,
+        lambda: _solve(
+            scenario,
+            out,
+            overrides,
+            variant,
+            time_limit,
+            threads,
+            method,
+            solver_log,
+            quiet,
+            force,
+            report,
+            highs_option or [],
+        ),
+    )
+
+
+def _solve(
+    scenario,
+    out,
+    overrides,
+    variant,
+    time_limit,
+    threads,
+    method,
+    solver_log,
+    quiet,
+    force,
+    report=False,
+    highs_option: list[str] | None = None,
+) -> None:
+    from chipalloc.solve.backend.solver import METHODS, SolveOptions, parse_highs_options
+    from chipalloc.solve.cli.display import show_results
+    from chipalloc.solve.pipeline import solve as run_solve
+    from chipalloc.solve.pipeline import timed, write
+    from chipalloc.solve.results.write import CheckFailed
+
+    if method not in METHODS:
+        raise fail("invalid", f"--method must be one of {', '.join(METHODS)}")
+    try:
+        highs_options = parse_highs_options(highs_option or [])
+    except ValueError as bad:
+        raise fail("invalid", escape(str(bad))) from None
+    timings: dict[str, float] = {}
+    with timed(timings, "load"):
+        sc = load(scenario, overrides, variant)
+    target = out or Path("results") / sc.name
+    if target.exists() and not force:
+        raise fail("error", f"{target} exists; use --force to replace it")
+    warn(sc.warnings)
+    options = SolveOptions(
+        time_limit=time_limit,
+        threads=threads,
+        method=method,
+        solver_log=solver_log,
+        highs_options=highs_options,
+    )
+    run = run_solve(sc, options, timings)
+    if run.solver.retried and not quiet:
+        err.print(f"[yellow]note[/]: HiGHS ran twice ({escape(run.solver.retried)})")
+    if run.outcome.status != "optimal":
+        explain(run)
+        raise typer.Exit(EXIT.get(run.outcome.status, 1))
+    try:
+        write(
+            run,
+            target,
+            options,
+            force,
+            extra={"variant": variant, "overrides": str(overrides) if overrides else None},
+        )
+    except CheckFailed as failed:
+        for problem in failed.problems[:20]:
+            err.print(f"  {problem}")
+        raise fail("error", "the solution fails the plan checker; nothing was written") from None
+    if not quiet:
+        show_results(console, sc, run.results, run.timings)
+        console.print(f"Results written to [bold]{target}[/]")
+    warn_shortfall(run)
+    if report:
+        from chipalloc.solve.cli.report import report_folder
+
+        report_folder(target)

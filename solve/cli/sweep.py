@@ -1,0 +1,125 @@
+"""``chipalloc sweep``: the scenario over a range of one edit, or a grid of two."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from chipalloc.solve.cli.common import (
+    DebugOpt,
+    ForceOpt,
+    OutOpt,
+    OverridesOpt,
+    QuietOpt,
+    ScenarioArg,
+    SchedulerOpt,
+    VariantOpt,
+    WorkersOpt,
+    console,
+    fail,
+    guard,
+    load,
+    objective_unit,
+    read_spec,
+    read_yaml,
+    run_study,
+    show,
+    write_tables,
+)
+
+
+def sweep(
+    scenario: ScenarioArg = None,
+    edit: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--edit",
+            help="A swept edit in YAML, its operation holding a list or start:stop:count, e.g. "
+            '"{table: chip_supply, where: {chip: GB200}, column: unit_cost_usd, '
+            "scale: '0.8:1.2:9'}\". Give two for a grid.",
+        ),
+    ] = None,
+    spec: Annotated[
+        Path | None, typer.Option(help="YAML file: a list of one or two swept edits.")
+    ] = None,
+    overrides: OverridesOpt = None,
+    variant: VariantOpt = None,
+    out: OutOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Solve the scenario over a range of one edit (or a grid of two): sweep.csv, sweep.png."""
+    guard(
+        debug,
+        lambda: _sweep(
+            scenario, edit or [], spec, overrides, variant, out, workers, scheduler, force, quiet
+        ),
+    )
+
+
+def _sweep(scenario, edits, spec, overrides, variant, out, workers, scheduler, force, quiet):
+    import pandas as pd
+
+    from chipalloc.solve.report.static import sweep_chart
+    from chipalloc.solve.whatif.study import SpecError
+    from chipalloc.solve.whatif.sweep import parse_axis, sweep_cases
+
+    if bool(edits) == bool(spec):
+        raise fail("invalid", "give --edit (once or twice) or --spec FILE, not both")
+    raw = [read_yaml(e, "--edit") for e in edits] if edits else read_spec(spec)
+    try:
+        if not isinstance(raw, list):
+            raise SpecError("a sweep spec is a list of one or two swept edits")
+        axes = [parse_axis(a) for a in raw]
+        cases = sweep_cases(axes)
+    except SpecError as error:
+        raise fail("invalid", escape(str(error))) from None
+    sc = load(scenario, overrides, variant)
+    target, rows, seconds = run_study(
+        sc, cases, "sweep", "point", out, force, workers, scheduler, quiet
+    )
+    table = pd.DataFrame(rows)
+    meta = {
+        "scenario": sc.name,
+        "objective_unit": objective_unit(sc),
+        "axes": [{"title": a.title, "edit": a.edit, "op": a.op, "values": a.values} for a in axes],
+        "points": len(rows),
+        "failed": int((table["status"] != "optimal").sum()),
+        "rebuilt": int(table["rebuilt"].fillna(False).astype(bool).sum()),
+        "seconds": seconds,
+    }
+    write_tables(
+        target, {"sweep": table}, {"sweep": json.loads(json.dumps(meta, default=str))}, force
+    )
+    sweep_chart(table, [a.title for a in axes], objective_unit(sc), target / "sweep.png")
+    if not quiet:
+        console.print(_points_screen(table, len(axes), objective_unit(sc)))
+        console.print(f"Sweep written to [bold]{escape(str(target))}[/] (sweep.csv, sweep.png)")
+
+
+def _points_screen(table, n_axes: int, unit: str) -> Table:
+    """The first 60 points: values, status, objective and d objective / d value."""
+    screen = Table(title=f"Sweep points (objective in {unit})")
+    values = [f"value_{i}" for i in range(1, n_axes + 1)]
+    slopes = [f"slope_{i}" for i in range(1, n_axes + 1) if f"slope_{i}" in table.columns]
+    names = ["point", *values, "status", "objective", *slopes, "rebuilt"]
+    for name in names:
+        screen.add_column(name.replace("slope", "d objective / d value"), justify="right")
+    for r in table.head(60).to_dict("records"):
+        cells = []
+        for name in names:
+            value = r.get(name)
+            if name == "objective" or name in slopes:
+                cells.append(show(value, unit))
+            else:
+                cells.append(escape(f"{value:,.6g}" if isinstance(value, float) else str(value)))
+        screen.add_row(*cells)
+    return screen

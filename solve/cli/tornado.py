@@ -1,0 +1,100 @@
+"""``chipalloc tornado``: the low and high case of each uncertain parameter, by swing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from chipalloc.solve.cli.common import (
+    DebugOpt,
+    ForceOpt,
+    OutOpt,
+    OverridesOpt,
+    QuietOpt,
+    ScenarioArg,
+    SchedulerOpt,
+    VariantOpt,
+    WorkersOpt,
+    console,
+    fail,
+    guard,
+    load,
+    objective_unit,
+    read_spec,
+    run_study,
+    show,
+    write_tables,
+)
+
+
+def tornado(
+    scenario: ScenarioArg = None,
+    spec: Annotated[Path, typer.Option(help="YAML: parameter -> {low: edits, high: edits}.")] = ...,
+    overrides: OverridesOpt = None,
+    variant: VariantOpt = None,
+    out: OutOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Low and high case of each uncertain parameter: tornado.csv and tornado.png by swing."""
+    guard(
+        debug,
+        lambda: _tornado(scenario, spec, overrides, variant, out, workers, scheduler, force, quiet),
+    )
+
+
+def _tornado(scenario, spec, overrides, variant, out, workers, scheduler, force, quiet) -> None:
+    from chipalloc.solve.report.static import tornado_chart
+    from chipalloc.solve.whatif.study import SpecError
+    from chipalloc.solve.whatif.tornado import parse_tornado, tornado_cases, tornado_table
+
+    try:
+        parameters = parse_tornado(read_spec(spec))
+    except SpecError as error:
+        raise fail("invalid", escape(str(error))) from None
+    sc = load(scenario, overrides, variant)
+    target, rows, seconds = run_study(
+        sc, tornado_cases(parameters), "tornado", "run", out, force, workers, scheduler, quiet
+    )
+    table = tornado_table(rows)
+    meta = {
+        "scenario": sc.name,
+        "objective_unit": objective_unit(sc),
+        "spec": str(spec),
+        "seconds": seconds,
+    }
+    write_tables(target, {"tornado": table}, {"tornado": meta}, force)
+    tornado_chart(table, objective_unit(sc), target / "tornado.png")
+    if not quiet:
+        unit = objective_unit(sc)
+        base = show(table["base_objective"].iloc[0], unit)
+        screen = Table(title=f"Tornado (objective in {unit}; base {base})")
+        for column in ("parameter", "low case", "high case", "swing"):
+            screen.add_column(column, justify="left" if column == "parameter" else "right")
+        for r in table.to_dict("records"):
+            screen.add_row(
+                escape(r["parameter"]),
+                _delta(r, "low", unit),
+                _delta(r, "high", unit),
+                show(r["swing"], unit),
+            )
+        console.print(screen)
+        console.print(
+            f"Tornado written to [bold]{escape(str(target))}[/] (tornado.csv, tornado.png)"
+        )
+
+
+def _delta(r: dict, side: str, unit: str) -> str:
+    if r[f"{side}_status"] != "optimal":
+        return escape(str(r[f"{side}_status"]))
+    delta = r[f"{side}_delta"]
+    if abs(delta) <= 1e-9 * max(1.0, abs(r["base_objective"])):
+        return "0"
+    return f"{'+' if delta > 0 else ''}{show(delta, unit)}"
