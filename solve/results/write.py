@@ -88,6 +88,11 @@ def check_target(target: Path, force: bool, protect: Iterable[Path] = ()) -> Non
         inside = Path(path).resolve()
         if inside == resolved or resolved in inside.parents:
             raise RefusedTarget(f"refusing to write {target}: it is or contains the input {path}")
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise RefusedTarget(f"refusing to write {target}: {parent} is a file, not a folder")
+            break
     if not (target.exists() or target.is_symlink()):
         return
     if not force:
