@@ -66,9 +66,15 @@ class PartialBackupWarning(UserWarning):
 
 
 def is_ours(folder: Path) -> bool:
-    """True if ``folder`` is a folder whose ``manifest.json`` has a ``"chipalloc"`` key."""
+    """True if ``folder`` is a folder whose ``manifest.json`` has a ``"chipalloc"`` key.
+
+    Only a regular file of at most 16 MB is read (a FIFO or device there never blocks).
+    """
+    marker = Path(folder) / MARKER
     try:
-        doc = json.loads((Path(folder) / MARKER).read_text(encoding="utf-8"))
+        if not marker.is_file() or marker.stat().st_size > 16 * 2**20:
+            return False
+        doc = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     return isinstance(doc, dict) and "chipalloc" in doc
