@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import platform
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,9 +101,18 @@ def manifest(run: Run, options: SolveOptions, extra: dict[str, Any]) -> dict[str
 
 
 def write(
-    run: Run, out: Path, options: SolveOptions, force: bool, extra: dict[str, Any] | None = None
+    run: Run,
+    out: Path,
+    options: SolveOptions,
+    force: bool,
+    extra: dict[str, Any] | None = None,
+    protect: Iterable[Path] = (),
 ) -> None:
-    """Check the plan against the scenario, then write the results folder atomically."""
+    """Check the plan against the scenario, then write the results folder atomically.
+
+    ``force`` replaces only a folder chipalloc wrote, and never one that is or holds the
+    scenario folder or a path of ``protect`` (``results.write.check_target``).
+    """
     assert run.results is not None, "only an optimal run has results to write"
     res = run.results
     summary = {
@@ -132,6 +141,7 @@ def write(
             {"summary": summary, "manifest": manifest(run, options, extra or {})},
             force=force,
             verify=lambda staged: check_results(run.scenario, staged),
+            protect=[Path(run.scenario.source), *protect],
         )
 
 

@@ -8,7 +8,10 @@ checker). Pyomo and HiGHS load only when a command needs them, so ``--help`` ans
 
 from __future__ import annotations
 
+import re
 import time
+import unicodedata
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,8 +19,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-console = Console()
-err = Console(stderr=True)
+console = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
+"""No ``:name:`` emoji codes: an id such as ``:fire:`` prints as typed."""
 
 EXIT = {"optimal": 0, "invalid": 2, "infeasible": 3, "time_limit": 4, "unbounded": 5, "error": 1}
 
@@ -61,16 +65,96 @@ def show(value: Any, unit: str) -> str:
         if unit == "USD":
             return "-" + money(-value) if value < 0 else money(value)
         return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.4g}"
-    return escape(str(value))
+    return printable(value)
 
 
-def write_tables(out: Path, tables: dict, documents: dict, force: bool) -> None:
-    from chipalloc.solve.results.write import write_folder
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
+
+
+def _shown(char: str) -> str:
+    if unicodedata.category(char) == "Cc" or char in _BIDI:
+        code = ord(char)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return char
+
+
+def printable(text: Any) -> str:
+    """Any scenario-derived text made safe to print with rich: shown literally.
+
+    Rich markup is escaped (``[bold]own`` prints as ``[bold]own``) and every control
+    character (ESC, CR, newline, DEL, C1, bidi overrides) is shown as its escape, e.g.
+    ``\\x1b``, so no input can restyle, move or hide what the terminal shows. Every place the
+    CLI prints a name, id, path or message that quotes them goes through this.
+    """
+    text = "".join(_shown(c) for c in str(text))
+    return escape(text)
+
+
+def printable_lines(text: Any) -> str:
+    """``printable`` for a message of several lines: newlines are kept, all else escaped."""
+    return "\n".join(printable(line) for line in str(text).split("\n"))
+
+
+RESULTS = Path("results")
+SLUG_LENGTH = 64
+
+
+def slug(name: Any) -> str:
+    """A safe folder name from a scenario name; empty if nothing safe is left.
+
+    Only letters, digits and ``-_.`` are kept (any run of other characters, path separators
+    included, becomes one ``-``); leading dots and dashes are dropped (no ``.``, ``..`` or
+    hidden folder); at most 64 characters.
+    """
+    text = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(name))
+    text = text.lstrip(".-")[:SLUG_LENGTH].rstrip("-")
+    return text
+
+
+def default_out(sc, suffix: str = "") -> Path:
+    """``results/<slug>[-suffix]``: the default output folder, always inside ``results/``.
+
+    The slug is of the scenario's ``name``, else of its folder's name, else ``scenario``;
+    the resolved path is checked to stay strictly inside ``results/`` (a symlink there
+    pointing elsewhere is refused).
+    """
+    source = Path(getattr(sc, "source", "") or ".")
+    base = slug(sc.name) or slug(source.resolve().name) or "scenario"
+    target = RESULTS / f"{base}{suffix}"
+    root = RESULTS.resolve()
+    if root not in target.resolve().parents:
+        raise fail(
+            "error", printable(f"refusing to write {target}: it resolves outside {RESULTS}/")
+        )
+    return target
+
+
+def inputs_of(sc, *paths: Path | None) -> list[Path]:
+    """What an output folder must never be or contain: the scenario folder, the given files."""
+    return [Path(sc.source), *(Path(p) for p in paths if p is not None)]
+
+
+def check_out(target: Path, force: bool, protect: list[Path]) -> None:
+    """Refuse ``target`` before any solve (rules in ``results.write.check_target``)."""
+    from chipalloc.solve.results.write import RefusedTarget, check_target, restore_interrupted
+
+    restore_interrupted(target)
+    try:
+        check_target(target, force, protect)
+    except (RefusedTarget, FileExistsError) as refused:
+        raise fail("error", printable(refused)) from None
+
+
+def write_tables(
+    out: Path, tables: dict, documents: dict, force: bool, protect: list[Path] = ()
+) -> None:
+    """Write a study's folder; refused as ``check_out`` says (exit 1, nothing damaged)."""
+    from chipalloc.solve.results.write import RefusedTarget, write_folder
 
     try:
-        write_folder(out, tables, documents, force=force)
-    except FileExistsError:
-        raise fail("error", f"{out} exists; use --force to replace it") from None
+        write_folder(out, tables, documents, force=force, protect=protect)
+    except (RefusedTarget, FileExistsError) as refused:
+        raise fail("error", printable(refused)) from None
 
 
 def read_yaml(text: str, what: str) -> Any:
@@ -80,27 +164,27 @@ def read_yaml(text: str, what: str) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError as error:
         message = f"{what} is not valid YAML: {error}".replace("\n", " ")
-        raise fail("invalid", escape(message)) from None
+        raise fail("invalid", printable(message)) from None
 
 
 def read_spec(path: Path) -> Any:
     try:
         return read_yaml(path.read_text(encoding="utf-8-sig"), str(path))
     except OSError as error:
-        raise fail("invalid", escape(f"cannot read {path}: {error.strerror}")) from None
+        raise fail("invalid", printable(f"cannot read {path}: {error.strerror}")) from None
 
 
-def run_study(sc, cases, kind: str, what: str, out, force, workers, scheduler, quiet):
+def run_study(sc, cases, kind: str, what: str, out, force, workers, scheduler, quiet, protect):
     """Run the cases of a compare, sweep or tornado study in parallel.
 
     Returns (target folder, result rows, seconds). The target defaults to
-    ``results/<scenario>-<kind>`` and is refused, before any solve, if it exists without --force.
+    ``results/<slug>-<kind>`` (``default_out``) and is refused, before any solve, as
+    ``check_out`` says (exists without --force, not ours, a file, holds the inputs).
     """
     from chipalloc.solve.whatif.parallel import run_cases
 
-    target = out or Path("results") / f"{sc.name}-{kind}"
-    if target.exists() and not force:
-        raise fail("error", f"{target} exists; use --force to replace it")
+    target = out or default_out(sc, f"-{kind}")
+    check_out(target, force, protect)
     start = time.perf_counter()
     rows = run_cases(
         sc, cases, workers=workers, scheduler=scheduler, title=kind, progress=not quiet
@@ -112,7 +196,7 @@ def run_study(sc, cases, kind: str, what: str, out, force, workers, scheduler, q
 def report_failures(rows: list[dict], what: str) -> None:
     failed = [r for r in rows if r["status"] != "optimal"]
     if failed and all(r["status"] == "invalid" for r in rows):
-        raise fail("invalid", escape(f"every {what} is invalid: {rows[0]['message']}"))
+        raise fail("invalid", printable(f"every {what} is invalid: {rows[0]['message']}"))
     if failed:
         err.print(
             f"[yellow]warning[/]: {len(failed)} of {len(rows)} {what}s found no optimal plan "
@@ -138,38 +222,69 @@ def load(scenario: Path | None, overrides: Path | None, variant: str | None):
         where = f" in {error.context}" if error.context else ""
         if err.is_terminal:
             shown = [
-                Problem(escape(p.file), escape(p.message), p.row, p.column and escape(p.column))
+                Problem(
+                    printable(p.file), printable(p.message), p.row, p.column and printable(p.column)
+                )
                 for p in error.problems
             ]
-            err.print(problems_table(shown, escape("Invalid scenario" + where)))
+            err.print(problems_table(shown, printable("Invalid scenario" + where)))
         else:
             for problem in error.problems:
-                err.print(escape(str(problem)), soft_wrap=True)
-        raise fail("invalid", escape(f"{len(error.problems)} problem(s) found{where}")) from None
+                err.print(printable(problem), soft_wrap=True)
+        raise fail("invalid", printable(f"{len(error.problems)} problem(s) found{where}")) from None
 
 
 def guard(debug: bool, action) -> None:
-    """Run a command; unexpected errors print one line (or a traceback with --debug)."""
+    """Run a command; every command of ``chipalloc`` runs inside this guard.
+
+    No error ends in a traceback (unless --debug): an OSError (a file in the way, permission
+    denied, disk full) or any other unexpected error prints one line and exits 1; results
+    folders are written atomically, so none is damaged. A ``PartialBackupWarning`` raised on
+    the way is printed as a warning.
+    """
+    from chipalloc.solve.results.write import PartialBackupWarning
+
     try:
-        action()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", PartialBackupWarning)
+            try:
+                action()
+            finally:
+                for w in caught:
+                    if issubclass(w.category, PartialBackupWarning):
+                        err.print(f"[yellow]warning[/]: {printable(w.message)}", soft_wrap=True)
+                    else:
+                        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     except (typer.Exit, typer.Abort):
         raise
     except KeyboardInterrupt:
         err.print("interrupted; earlier results are untouched")
         raise typer.Exit(130) from None
+    except OSError as error:
+        if debug:
+            raise
+        where = f": {error.filename}" if error.filename else ""
+        reason = error.strerror or str(error)
+        err.print(
+            f"[bold red]error[/]: {printable(reason + where)} (nothing was replaced; rerun "
+            "with --debug for the traceback)",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from None
     except Exception as error:
         if debug:
             raise
         err.print(
-            f"[bold red]error[/]: {type(error).__name__}: {escape(str(error))} (rerun with "
-            "--debug for the traceback)"
+            f"[bold red]error[/]: {type(error).__name__}: {printable(error)} (rerun with "
+            "--debug for the traceback)",
+            soft_wrap=True,
         )
         raise typer.Exit(1) from None
 
 
 def warn(warnings: list[str]) -> None:
     for warning in warnings:
-        err.print(f"[yellow]warning[/]: {escape(warning)}", soft_wrap=True)
+        err.print(f"[yellow]warning[/]: {printable(warning)}", soft_wrap=True)
 
 
 def warn_shortfall(run) -> None:
@@ -180,9 +295,9 @@ def warn_shortfall(run) -> None:
     if short is None:
         return
     head, *rest = short.lines()
-    err.print(f"[bold yellow]WARNING[/]: {escape(head)}", soft_wrap=True)
+    err.print(f"[bold yellow]WARNING[/]: {printable(head)}", soft_wrap=True)
     for line in rest:
-        err.print(f"  {escape(line)}", soft_wrap=True)
+        err.print(f"  {printable(line)}", soft_wrap=True)
 
 
 def explain(run) -> None:
@@ -194,15 +309,17 @@ def explain(run) -> None:
         err.print("[bold red]infeasible[/]: no plan satisfies every constraint; these conflict:")
         diagnosis = explain_infeasible(run.solver, outcome.fixed_conflicts)
         for line in diagnosis.lines():
-            err.print(f"  {escape(line)}", soft_wrap=True)
+            err.print(f"  {printable(line)}", soft_wrap=True)
         if not diagnosis.conflicts:
             err.print("  (HiGHS found no conflicting rows to report; rerun with --solver-log)")
         err.print(f"(found by {diagnosis.method} in {diagnosis.seconds:.2f}s; nothing was written)")
     elif outcome.status == "time_limit":
         err.print(
-            f"[bold red]time_limit[/]: HiGHS stopped at its limit ({escape(outcome.message)}) "
+            f"[bold red]time_limit[/]: HiGHS stopped at its limit ({printable(outcome.message)}) "
             "before proving a plan optimal; nothing was written. Raise --time-limit.",
             soft_wrap=True,
         )
     else:
-        err.print(f"[bold red]{outcome.status}[/]: {escape(outcome.message)}; nothing was written")
+        err.print(
+            f"[bold red]{outcome.status}[/]: {printable(outcome.message)}; nothing was written"
+        )

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from chipalloc.solve.cli.common import (
@@ -21,8 +20,10 @@ from chipalloc.solve.cli.common import (
     console,
     fail,
     guard,
+    inputs_of,
     load,
     objective_unit,
+    printable,
     run_study,
     show,
     write_tables,
@@ -59,9 +60,10 @@ def _compare(scenario, overrides, variants, out, workers, scheduler, force, quie
     try:
         cases = variant_cases(load_overrides(path), variants)
     except ScenarioError as error:
-        raise fail("invalid", escape("; ".join(str(p) for p in error.problems))) from None
+        raise fail("invalid", printable("; ".join(str(p) for p in error.problems))) from None
+    protect = inputs_of(sc, path)
     target, rows, seconds = run_study(
-        sc, cases, "compare", "run", out, force, workers, scheduler, quiet
+        sc, cases, "compare", "run", out, force, workers, scheduler, quiet, protect
     )
     table = compare_table(rows)
     meta = {
@@ -70,10 +72,10 @@ def _compare(scenario, overrides, variants, out, workers, scheduler, force, quie
         "objective_unit": objective_unit(sc),
         "seconds": seconds,
     }
-    write_tables(target, {"compare": table}, {"compare": meta}, force)
+    write_tables(target, {"compare": table}, {"compare": meta}, force, protect)
     if not quiet:
         console.print(_compare_screen(table, objective_unit(sc)))
-        console.print(f"Comparison written to [bold]{escape(str(target))}[/]")
+        console.print(f"Comparison written to [bold]{printable(str(target))}[/]")
 
 
 def _compare_screen(table, unit: str) -> Table:
@@ -81,8 +83,8 @@ def _compare_screen(table, unit: str) -> Table:
     screen = Table(title=f"Variants against the base ({unit} where money)")
     screen.add_column("metric", no_wrap=True)
     for name in table["variant"]:
-        screen.add_column(escape(str(name)), justify="right")
-    screen.add_row("status", *[escape(str(s)) for s in table["status"]])
+        screen.add_column(printable(str(name)), justify="right")
+    screen.add_row("status", *[printable(str(s)) for s in table["status"]])
     metrics = [
         c
         for c in table.columns

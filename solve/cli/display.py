@@ -1,4 +1,9 @@
-"""What a planner sees after a solve: rich tables in planner's units."""
+"""What a planner sees after a solve: rich tables in planner's units.
+
+Every name, id and unit from the scenario goes through ``common.printable`` before it
+reaches a table or a line: rich markup in an id prints literally, control characters show
+as escapes.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from chipalloc.data import Scenario
+from chipalloc.solve.cli.common import printable as p_
 from chipalloc.solve.results.extract import Results
 
 
@@ -34,7 +40,7 @@ def show_results(
     unit = "PFLOPS-years" if s["sense"] == "max" else "USD"
     objective = money(s["objective"]) if unit == "USD" else f"{s['objective']:,.0f} PFLOPS-years"
     console.print(
-        f"[bold]{sc.name}[/]: [green]{s['status']}[/], objective {objective}, "
+        f"[bold]{p_(sc.name)}[/]: [green]{p_(s['status'])}[/], objective {objective}, "
         f"total discounted cost {money(s['total_cost_usd'])}"
     )
 
@@ -44,7 +50,7 @@ def show_results(
     table.add_column("nominal", justify="right")
     table.add_column("discounted", justify="right")
     for kind, row in costs.iterrows():
-        table.add_row(str(kind), money(row["nominal_usd"]), money(row["discounted_usd"]))
+        table.add_row(p_(kind), money(row["nominal_usd"]), money(row["discounted_usd"]))
     console.print(table)
 
     console.print(compute_table(sc, res, "operator"))
@@ -55,7 +61,9 @@ def show_results(
     unmet = {p: v for p, v in s.get("unmet_pflops", {}).items() if v > 1e-6}
     if unmet:
         worst = ", ".join(f"{p}: {v:,.0f}" for p, v in list(unmet.items())[:8])
-        console.print(f"[bold red]Shortfall[/] in {len(unmet)} period(s), PFLOPS unmet: {worst}")
+        console.print(
+            f"[bold red]Shortfall[/] in {len(unmet)} period(s), PFLOPS unmet: {p_(worst)}"
+        )
     console.print("Time: " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
 
 
@@ -72,13 +80,13 @@ def compute_table(sc: Scenario, res: Results, by: str) -> Table:
     table.add_column("year")
     names = sorted(plan[by].unique())
     for name in [*names, "total", "demand"]:
-        table.add_column(name, justify="right")
+        table.add_column(p_(name), justify="right")
     for year in per_year.index:
         rows = plan[plan["year"] == year]
         part = rows.groupby(by)["compute_pflops"].sum() / per_year[year] / 1000
         cells = [f"{part.get(n, 0.0):,.1f}" for n in names]
         cells += [f"{part.sum():,.1f}", f"{demand[year] / 1000:,.1f}"]
-        table.add_row(year, *cells)
+        table.add_row(p_(year), *cells)
     return table
 
 
@@ -101,9 +109,9 @@ def power_table(res: Results, top: int) -> Table:
     table.add_column("site")
     table.add_column("periods at limit", justify="right")
     table.add_column("from", justify="right")
-    table.add_column(f"max value of +1 MW ({unit}, nominal)", justify="right")
+    table.add_column(f"max value of +1 MW ({p_(unit)}, nominal)", justify="right")
     for site, row in summary.head(top).iterrows():
-        table.add_row(str(site), str(row["periods"]), str(row["first"]), f"{row['max_value']:,.0f}")
+        table.add_row(p_(site), str(row["periods"]), p_(row["first"]), f"{row['max_value']:,.0f}")
     return table
 
 
@@ -122,12 +130,12 @@ def binding_table(sc: Scenario, res: Results, top: int) -> Table:
         gain = money(r["value_of_1pct"]) if unit == "USD" else f"{r['value_of_1pct']:,.1f}"
         price = r["shadow_price_nominal"]
         shown = f"{price:,.0f}" if abs(price) >= 100 else f"{price:,.4g}"
-        table.add_row(r["constraint"], shown, r["unit"], gain)
+        table.add_row(p_(r["constraint"]), shown, p_(r["unit"]), gain)
     return table
 
 
 def problems_table(problems: list, title: str) -> Table:
-    """Input problems, one per row: file, row, column, message."""
+    """Input problems, one per row: file, row, column, message (already ``printable``)."""
     table = Table(title=title, show_lines=False)
     for column in ("file", "row", "column", "problem"):
         table.add_column(column)
@@ -145,7 +153,7 @@ def purchases_table(res: Results) -> Table:
     table = Table(title="Accelerators bought per year")
     table.add_column("chip")
     for year in pivot.columns:
-        table.add_column(str(year), justify="right")
+        table.add_column(p_(year), justify="right")
     for chip, row in pivot.iterrows():
-        table.add_row(str(chip), *(f"{v:,.0f}" for v in row))
+        table.add_row(p_(chip), *(f"{v:,.0f}" for v in row))
     return table

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from chipalloc.solve.cli.common import console, fail
+from chipalloc.solve.cli.common import DebugOpt, console, fail, guard, printable
 
 
 def generate(
@@ -17,16 +17,27 @@ def generate(
     periods: Annotated[int, typer.Option(min=1, help="Number of quarters.")] = 60,
     seed: Annotated[int, typer.Option(min=0, help="Random seed (same seed, same files).")] = 0,
     force: Annotated[bool, typer.Option(help="Write into an existing folder.")] = False,
+    debug: DebugOpt = False,
 ) -> None:
-    """Write a valid synthetic scenario (MODEL.md format) of the given size."""
-    from chipalloc.data.generate import Size, write_generated
+    """Write a valid synthetic scenario (MODEL.md format) of the given size.
 
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
-        raise fail("error", f"{out} exists and is not empty; use --force")
-    if out.exists() and not out.is_dir():
-        raise fail("error", f"{out} is a file, not a folder")
-    write_generated(out, Size(sites, chips, periods, seed))
+    OUT must be a folder (or not exist): a file there is refused, exit 1, and never replaced.
+    """
+    from chipalloc.data.generate import Size
+
+    guard(debug, lambda: _generate(out, Size(sites, chips, periods, seed), force))
+
+
+def _generate(out: Path, size, force: bool) -> None:
+    from chipalloc.data.generate import write_generated
+
+    if (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise fail("error", printable(f"{out} is a file, not a folder; nothing was written"))
+    if out.exists() and any(out.iterdir()) and not force:
+        raise fail("error", printable(f"{out} exists and is not empty; use --force"))
+    write_generated(out, size)
+    shown = printable(out)
     console.print(
-        f"Wrote a synthetic scenario ({sites} sites, {chips} chips, {periods} quarters, "
-        f"seed {seed}) to [bold]{out}[/]; run: chipalloc solve {out}"
+        f"Wrote a synthetic scenario ({size.sites} sites, {size.chips} chips, {size.periods} "
+        f"quarters, seed {size.seed}) to [bold]{shown}[/]; run: chipalloc solve {shown}"
     )

@@ -8,25 +8,34 @@ from typing import Annotated
 
 import typer
 
-from chipalloc.solve.cli.common import (
-    console,
-    fail,
-)
+from chipalloc.solve.cli.common import DebugOpt, console, fail, guard, printable
 
 
 def init(
     folder: Annotated[Path, typer.Argument(help="New folder for a copy of the base scenario.")],
     force: Annotated[bool, typer.Option(help="Write into an existing folder.")] = False,
+    debug: DebugOpt = False,
 ) -> None:
-    """Copy the default scenario into FOLDER as a starting point."""
+    """Copy the default scenario into FOLDER as a starting point.
+
+    FOLDER must be a folder (or not exist): a file there is refused, exit 1, and never
+    replaced; a non-empty folder needs --force (its files of the same name are overwritten).
+    """
+    guard(debug, lambda: _init(folder, force))
+
+
+def _init(folder: Path, force: bool) -> None:
     from chipalloc.data import BASE_DIR
 
+    if (folder.exists() or folder.is_symlink()) and not folder.is_dir():
+        raise fail("error", printable(f"{folder} is a file, not a folder; nothing was written"))
     if folder.exists() and any(folder.iterdir()) and not force:
-        raise fail("error", f"{folder} exists and is not empty; use --force")
+        raise fail("error", printable(f"{folder} exists and is not empty; use --force"))
     shutil.copytree(
         BASE_DIR, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
     )
+    shown = printable(folder)
     console.print(
-        f"Copied the base scenario to [bold]{folder}[/]; edit its CSV files, then "
-        f"run: chipalloc solve {folder}"
+        f"Copied the base scenario to [bold]{shown}[/]; edit its CSV files, then "
+        f"run: chipalloc solve {shown}"
     )

@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from chipalloc.solve.cli.common import EXIT, DebugOpt, console, err, guard
+from chipalloc.solve.cli.common import EXIT, DebugOpt, console, err, guard, printable
 
 
 def report_folder(folder: Path, png: bool = True) -> None:
@@ -26,14 +25,14 @@ def report_folder(folder: Path, png: bool = True) -> None:
     try:
         report = write_report(folder, png=png)
     except ReportError as error:
-        err.print(f"[bold red]invalid[/]: {escape(str(error))}", soft_wrap=True)
+        err.print(f"[bold red]invalid[/]: {printable(str(error))}", soft_wrap=True)
         raise typer.Exit(EXIT["invalid"]) from None
     for warning in report.warnings:
-        err.print(f"[yellow]warning[/]: {escape(warning)}", soft_wrap=True)
-    console.print(f"Report ({report.kind}) written to [bold]{escape(str(report.html))}[/]")
+        err.print(f"[yellow]warning[/]: {printable(warning)}", soft_wrap=True)
+    console.print(f"Report ({report.kind}) written to [bold]{printable(str(report.html))}[/]")
     if report.pngs:
         console.print(
-            f"{len(report.pngs)} PNG charts in [bold]{escape(str(report.pngs[0].parent))}[/]"
+            f"{len(report.pngs)} PNG charts in [bold]{printable(str(report.pngs[0].parent))}[/]"
         )
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from chipalloc.solve.cli.common import (
@@ -18,12 +16,15 @@ from chipalloc.solve.cli.common import (
     QuietOpt,
     ScenarioArg,
     VariantOpt,
+    check_out,
     console,
+    default_out,
     explain,
-    fail,
     guard,
+    inputs_of,
     load,
     objective_unit,
+    printable,
     show,
     write_tables,
 )
@@ -51,9 +52,9 @@ def _sensitivity(scenario, out, overrides, variant, top, force, quiet) -> None:
     from chipalloc.solve.whatif.ranging import ranging_tables
 
     sc = load(scenario, overrides, variant)
-    target = out or Path("results") / f"{sc.name}-sensitivity"
-    if target.exists() and not force:
-        raise fail("error", f"{target} exists; use --force to replace it")
+    target = out or default_out(sc, "-sensitivity")
+    protect = inputs_of(sc, overrides)
+    check_out(target, force, protect)
     run = solve(sc, SolveOptions(method="simplex"))
     if run.outcome.status != "optimal":
         explain(run)
@@ -75,12 +76,12 @@ def _sensitivity(scenario, out, overrides, variant, top, force, quiet) -> None:
         "duals": run.results.duals,
         "reduced_costs": reduced,
     }
-    write_tables(target, tables, {"summary": summary}, force)
+    write_tables(target, tables, {"summary": summary}, force, protect)
     if quiet:
         return
     unit = objective_unit(sc)
     console.print(
-        f"[bold]{escape(sc.name)}[/]: optimal, objective {show(run.outcome.objective, unit)}"
+        f"[bold]{printable(sc.name)}[/]: optimal, objective {show(run.outcome.objective, unit)}"
     )
     binding = binding_constraints(sc, run.results, top)
     ranged = constraints.set_index("name")
@@ -94,14 +95,14 @@ def _sensitivity(scenario, out, overrides, variant, top, force, quiet) -> None:
         per = str(r["shadow_price_unit"]).replace(" per ", "/")
         change = f"-{show(r['allowable_decrease'], '')} / +{show(r['allowable_increase'], '')}"
         table.add_row(
-            escape(row["constraint"]),
-            f"{show(row['shadow_price'], '')} {escape(per)}",
-            f"{change} {escape(str(r['unit']))}",
-            escape(str(r["next_at_increase"])),
+            printable(row["constraint"]),
+            f"{show(row['shadow_price'], '')} {printable(per)}",
+            f"{change} {printable(str(r['unit']))}",
+            printable(str(r["next_at_increase"])),
         )
     console.print(table)
     console.print(_entry_table(reduced, top))
-    console.print(f"Sensitivity report written to [bold]{escape(str(target))}[/]")
+    console.print(f"Sensitivity report written to [bold]{printable(str(target))}[/]")
 
 
 def _entry_table(reduced, top: int) -> Table:
@@ -117,9 +118,9 @@ def _entry_table(reduced, top: int) -> Table:
     out = out[out["cut"] > 1e-9]
     for r in out.sort_values("cut").head(top).to_dict("records"):
         table.add_row(
-            escape(r["chip"]),
-            escape(r["site"]),
-            escape(r["period"]),
+            printable(r["chip"]),
+            printable(r["site"]),
+            printable(r["period"]),
             show(r["unit_cost_usd"], "USD"),
             show(r["break_even_unit_cost_usd"], "USD"),
             f"{r['cut']:.2%}",

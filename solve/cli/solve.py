@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from chipalloc.solve.cli.common import (
     EXIT,
@@ -14,12 +13,16 @@ from chipalloc.solve.cli.common import (
     OverridesOpt,
     ScenarioArg,
     VariantOpt,
+    check_out,
     console,
+    default_out,
     err,
     explain,
     fail,
     guard,
+    inputs_of,
     load,
+    printable,
     warn,
     warn_shortfall,
 )
@@ -28,7 +31,8 @@ from chipalloc.solve.cli.common import (
 def solve(
     scenario: ScenarioArg = None,
     out: Annotated[
-        Path | None, typer.Option(help="Results folder [default: results/<name>].")
+        Path | None,
+        typer.Option(help="Results folder [default: results/<name>, the name made safe]."),
     ] = None,
     overrides: OverridesOpt = None,
     variant: VariantOpt = None,
@@ -50,7 +54,9 @@ def solve(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
-    force: Annotated[bool, typer.Option(help="Replace an existing results folder.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Replace an existing results folder that chipalloc wrote.")
+    ] = False,
     report: Annotated[
         bool, typer.Option("--report", help="Also write report.html and PNG charts there.")
     ] = False,
@@ -94,20 +100,20 @@ def _solve(
     from chipalloc.solve.cli.display import show_results
     from chipalloc.solve.pipeline import solve as run_solve
     from chipalloc.solve.pipeline import timed, write
-    from chipalloc.solve.results.write import CheckFailed
+    from chipalloc.solve.results.write import CheckFailed, RefusedTarget
 
     if method not in METHODS:
         raise fail("invalid", f"--method must be one of {', '.join(METHODS)}")
     try:
         highs_options = parse_highs_options(highs_option or [])
     except ValueError as bad:
-        raise fail("invalid", escape(str(bad))) from None
+        raise fail("invalid", printable(bad)) from None
     timings: dict[str, float] = {}
     with timed(timings, "load"):
         sc = load(scenario, overrides, variant)
-    target = out or Path("results") / sc.name
-    if target.exists() and not force:
-        raise fail("error", f"{target} exists; use --force to replace it")
+    target = out or default_out(sc)
+    protect = inputs_of(sc, overrides)
+    check_out(target, force, protect)
     warn(sc.warnings)
     options = SolveOptions(
         time_limit=time_limit,
@@ -118,7 +124,7 @@ def _solve(
     )
     run = run_solve(sc, options, timings)
     if run.solver.retried and not quiet:
-        err.print(f"[yellow]note[/]: HiGHS ran twice ({escape(run.solver.retried)})")
+        err.print(f"[yellow]note[/]: HiGHS ran twice ({printable(run.solver.retried)})")
     if run.outcome.status != "optimal":
         explain(run)
         raise typer.Exit(EXIT.get(run.outcome.status, 1))
@@ -129,14 +135,17 @@ def _solve(
             options,
             force,
             extra={"variant": variant, "overrides": str(overrides) if overrides else None},
+            protect=protect,
         )
+    except (RefusedTarget, FileExistsError) as refused:
+        raise fail("error", printable(refused)) from None
     except CheckFailed as failed:
         for problem in failed.problems[:20]:
-            err.print(f"  {problem}")
+            err.print(f"  {printable(problem)}", soft_wrap=True)
         raise fail("error", "the solution fails the plan checker; nothing was written") from None
     if not quiet:
         show_results(console, sc, run.results, run.timings)
-        console.print(f"Results written to [bold]{target}[/]")
+        console.print(f"Results written to [bold]{printable(target)}[/]")
     warn_shortfall(run)
     if report:
         from chipalloc.solve.cli.report import report_folder

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from chipalloc.solve.cli.common import (
@@ -23,8 +22,10 @@ from chipalloc.solve.cli.common import (
     console,
     fail,
     guard,
+    inputs_of,
     load,
     objective_unit,
+    printable,
     read_spec,
     read_yaml,
     run_study,
@@ -81,10 +82,11 @@ def _sweep(scenario, edits, spec, overrides, variant, out, workers, scheduler, f
         axes = [parse_axis(a) for a in raw]
         cases = sweep_cases(axes)
     except SpecError as error:
-        raise fail("invalid", escape(str(error))) from None
+        raise fail("invalid", printable(str(error))) from None
     sc = load(scenario, overrides, variant)
+    protect = inputs_of(sc, overrides, spec)
     target, rows, seconds = run_study(
-        sc, cases, "sweep", "point", out, force, workers, scheduler, quiet
+        sc, cases, "sweep", "point", out, force, workers, scheduler, quiet, protect
     )
     table = pd.DataFrame(rows)
     meta = {
@@ -97,12 +99,16 @@ def _sweep(scenario, edits, spec, overrides, variant, out, workers, scheduler, f
         "seconds": seconds,
     }
     write_tables(
-        target, {"sweep": table}, {"sweep": json.loads(json.dumps(meta, default=str))}, force
+        target,
+        {"sweep": table},
+        {"sweep": json.loads(json.dumps(meta, default=str))},
+        force,
+        protect,
     )
     sweep_chart(table, [a.title for a in axes], objective_unit(sc), target / "sweep.png")
     if not quiet:
         console.print(_points_screen(table, len(axes), objective_unit(sc)))
-        console.print(f"Sweep written to [bold]{escape(str(target))}[/] (sweep.csv, sweep.png)")
+        console.print(f"Sweep written to [bold]{printable(str(target))}[/] (sweep.csv, sweep.png)")
 
 
 def _points_screen(table, n_axes: int, unit: str) -> Table:
@@ -120,6 +126,6 @@ def _points_screen(table, n_axes: int, unit: str) -> Table:
             if name == "objective" or name in slopes:
                 cells.append(show(value, unit))
             else:
-                cells.append(escape(f"{value:,.6g}" if isinstance(value, float) else str(value)))
+                cells.append(printable(f"{value:,.6g}" if isinstance(value, float) else str(value)))
         screen.add_row(*cells)
     return screen

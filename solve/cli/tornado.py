@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from chipalloc.solve.cli.common import (
@@ -22,8 +21,10 @@ from chipalloc.solve.cli.common import (
     console,
     fail,
     guard,
+    inputs_of,
     load,
     objective_unit,
+    printable,
     read_spec,
     run_study,
     show,
@@ -58,10 +59,20 @@ def _tornado(scenario, spec, overrides, variant, out, workers, scheduler, force,
     try:
         parameters = parse_tornado(read_spec(spec))
     except SpecError as error:
-        raise fail("invalid", escape(str(error))) from None
+        raise fail("invalid", printable(str(error))) from None
     sc = load(scenario, overrides, variant)
+    protect = inputs_of(sc, overrides, spec)
     target, rows, seconds = run_study(
-        sc, tornado_cases(parameters), "tornado", "run", out, force, workers, scheduler, quiet
+        sc,
+        tornado_cases(parameters),
+        "tornado",
+        "run",
+        out,
+        force,
+        workers,
+        scheduler,
+        quiet,
+        protect,
     )
     table = tornado_table(rows)
     meta = {
@@ -70,7 +81,7 @@ def _tornado(scenario, spec, overrides, variant, out, workers, scheduler, force,
         "spec": str(spec),
         "seconds": seconds,
     }
-    write_tables(target, {"tornado": table}, {"tornado": meta}, force)
+    write_tables(target, {"tornado": table}, {"tornado": meta}, force, protect)
     tornado_chart(table, objective_unit(sc), target / "tornado.png")
     if not quiet:
         unit = objective_unit(sc)
@@ -80,20 +91,20 @@ def _tornado(scenario, spec, overrides, variant, out, workers, scheduler, force,
             screen.add_column(column, justify="left" if column == "parameter" else "right")
         for r in table.to_dict("records"):
             screen.add_row(
-                escape(r["parameter"]),
+                printable(r["parameter"]),
                 _delta(r, "low", unit),
                 _delta(r, "high", unit),
                 show(r["swing"], unit),
             )
         console.print(screen)
         console.print(
-            f"Tornado written to [bold]{escape(str(target))}[/] (tornado.csv, tornado.png)"
+            f"Tornado written to [bold]{printable(str(target))}[/] (tornado.csv, tornado.png)"
         )
 
 
 def _delta(r: dict, side: str, unit: str) -> str:
     if r[f"{side}_status"] != "optimal":
-        return escape(str(r[f"{side}_status"]))
+        return printable(str(r[f"{side}_status"]))
     delta = r[f"{side}_delta"]
     if abs(delta) <= 1e-9 * max(1.0, abs(r["base_objective"])):
         return "0"

@@ -10,6 +10,7 @@ from chipalloc.solve.cli.common import (
     console,
     guard,
     load,
+    printable,
     warn,
 )
 
@@ -26,7 +27,7 @@ def validate(
         sc = load(scenario, overrides, variant)
         warn(sc.warnings)
         console.print(
-            f"[green]valid[/]: {sc.name} ({sc.n_periods} periods, {len(sc.chips)} "
+            f"[green]valid[/]: {printable(sc.name)} ({sc.n_periods} periods, {len(sc.chips)} "
             f"chips, {len(sc.sites)} sites, {len(sc.compatible_pairs)} chip-site "
             "pairs)"
         )

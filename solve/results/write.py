@@ -1,17 +1,21 @@
 """Write a results folder safely: into a temporary sibling folder, then renamed into place.
 
 An interrupted run (Ctrl-C, kill) leaves any earlier results untouched; a finished run
-replaces them whole. Text cells that a spreadsheet would read as a formula are escaped.
+replaces them whole. Only a folder chipalloc wrote (``manifest.json`` with a ``"chipalloc"``
+key) is ever replaced, never a file or a folder holding the inputs (``check_target``).
+Text cells that a spreadsheet would read as a formula are escaped.
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -48,21 +52,87 @@ class CheckFailed(Exception):
         super().__init__("; ".join(problems[:5]))
 
 
+MARKER = "manifest.json"
+"""Every results folder chipalloc writes holds ``manifest.json`` with a ``"chipalloc"`` key:
+the mark that lets ``--force`` replace it (and a backup of it be restored)."""
+
+
+class RefusedTarget(Exception):
+    """The output path may not be written or replaced; the message says what and why."""
+
+
+class PartialBackupWarning(UserWarning):
+    """A backup a killed run was deleting is left alone, never restored."""
+
+
+def is_ours(folder: Path) -> bool:
+    """True if ``folder`` is a folder whose ``manifest.json`` has a ``"chipalloc"`` key.
+
+    Only a regular file of at most 16 MB is read (a FIFO or device there never blocks).
+    """
+    marker = Path(folder) / MARKER
+    try:
+        if not marker.is_file() or marker.stat().st_size > 16 * 2**20:
+            return False
+        doc = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and "chipalloc" in doc
+
+
+def check_target(target: Path, force: bool, protect: Iterable[Path] = ()) -> None:
+    """Refuse an output path before anything is written; raise ``RefusedTarget`` or
+    ``FileExistsError``.
+
+    The rules: an existing path is replaced only with ``force``, and only if it is a folder
+    chipalloc wrote (``is_ours``); never a file, and never a folder that is or contains one
+    of ``protect`` (the scenario folder, the overrides or spec file).
+    """
+    target = Path(target)
+    resolved = target.resolve()
+    for path in protect:
+        inside = Path(path).resolve()
+        if inside == resolved or resolved in inside.parents:
+            raise RefusedTarget(f"refusing to write {target}: it is or contains the input {path}")
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise RefusedTarget(f"refusing to write {target}: {parent} is a file, not a folder")
+            break
+    if not (target.exists() or target.is_symlink()):
+        return
+    if not force:
+        raise FileExistsError(f"{target} exists; use --force to replace it")
+    if not target.is_dir() or target.is_symlink():
+        raise RefusedTarget(f"refusing --force: {target} is not a folder")
+    if not is_ours(target):
+        raise RefusedTarget(
+            f"refusing --force: {target} was not written by chipalloc (no {MARKER})"
+        )
+
+
 def write_folder(
     target: Path,
     tables: dict[str, pd.DataFrame],
     documents: dict[str, Any],
     force: bool,
     verify: Callable[[Path], list[str]] | None = None,
+    protect: Iterable[Path] = (),
 ) -> None:
     """Write ``<name>.csv`` for each table and ``<name>.json`` for each document, atomically.
 
-    ``verify`` reads the staged folder; any problem it returns aborts the write.
+    ``manifest.json`` is always written and always carries a ``"chipalloc"`` key (the
+    version), so the folder can later be told apart from one chipalloc did not write.
+    ``check_target`` decides whether ``target`` may be written or replaced. ``verify`` reads
+    the staged folder; any problem it returns aborts the write.
     """
     target = Path(target)
     restore_interrupted(target)
-    if target.exists() and not force:
-        raise FileExistsError(f"{target} exists (use --force to replace it)")
+    check_target(target, force, protect)
+    manifest = documents.get("manifest")
+    manifest = dict(manifest) if isinstance(manifest, dict) else {}
+    manifest.setdefault("chipalloc", package_version("chipalloc"))
+    documents = {**documents, "manifest": manifest}
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -83,20 +153,64 @@ def write_folder(
 def restore_interrupted(target: Path) -> None:
     """Put back results a killed run had set aside but not yet replaced.
 
-    ``_replace`` renames the old folder to ``.<name>.old-<pid>`` and then the new one into
-    place; a kill between the two renames leaves no ``target``. The newest such backup
-    is renamed back, so earlier results are never lost.
+    ``_replace`` renames the old folder to ``.<name>.old-<pid>-<n>`` and then the new one into
+    place; a kill between the two renames leaves no ``target``. A backup is whole by
+    construction (one atomic rename of a whole folder); before it is deleted it is renamed
+    to ``.<name>.partial-...``, so a kill during the deletion can never leave a partial
+    folder under the backup name. The newest backup that is ours (``is_ours``) is renamed
+    back; partial ones, and backups without our manifest, are left alone with a
+    ``PartialBackupWarning``, never restored.
     """
-    backups = sorted(target.parent.glob(f".{target.name}.old-*"), key=lambda p: p.stat().st_mtime)
-    if backups and not target.exists():
-        backups[-1].rename(target)
+    target = Path(target)
+    parent = target.parent
+    if not parent.is_dir():
+        return
+    for partial in sorted(parent.glob(f".{glob.escape(target.name)}.partial-*")):
+        warnings.warn(
+            f"{partial} is a backup a killed run was deleting; it is incomplete and was "
+            "not restored (remove it when you no longer need it)",
+            PartialBackupWarning,
+            stacklevel=2,
+        )
+    if target.exists() or target.is_symlink():
+        return
+    backups = [
+        p
+        for p in parent.glob(f".{glob.escape(target.name)}.old-*")
+        if p.is_dir() and not p.is_symlink()
+    ]
+    whole = sorted((p for p in backups if is_ours(p)), key=lambda p: p.stat().st_mtime)
+    for backup in backups:
+        if backup not in whole:
+            warnings.warn(
+                f"{backup} is not a whole results folder of chipalloc (no {MARKER}); it was "
+                "not restored",
+                PartialBackupWarning,
+                stacklevel=2,
+            )
+    if whole:
+        whole[-1].rename(target)
+
+
+def _aside(target: Path, kind: str) -> Path:
+    """A free sibling name ``.<name>.<kind>-<pid>-<n>``."""
+    n = 0
+    while True:
+        path = target.with_name(f".{target.name}.{kind}-{os.getpid()}-{n}")
+        if not (path.exists() or path.is_symlink()):
+            return path
+        n += 1
 
 
 def _replace(staging: Path, target: Path) -> None:
-    """Move ``staging`` to ``target``; an old ``target`` is set aside first, then removed."""
+    """Move ``staging`` to ``target``; an old ``target`` is set aside first, then removed.
+
+    The old folder is renamed to a backup name (whole, restorable), the new one renamed into
+    place, then the backup renamed to a ``partial`` name before it is deleted.
+    """
     old = None
     if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        old = _aside(target, "old")
         target.rename(old)
     try:
         staging.rename(target)
@@ -105,7 +219,9 @@ def _replace(staging: Path, target: Path) -> None:
             old.rename(target)
         raise
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        doomed = _aside(target, "partial")
+        old.rename(doomed)
+        shutil.rmtree(doomed, ignore_errors=True)
 
 
 def _json_default(value: Any) -> Any:

@@ -93,6 +93,7 @@ def test_a_kill_between_the_two_renames_is_undone_by_the_next_write(tmp_path):
     backup = tmp_path / ".results.old-12345"
     backup.mkdir()
     (backup / "plan.csv").write_text("old plan\n")
+    (backup / "manifest.json").write_text('{"chipalloc": "test"}\n')
     restore_interrupted(target)
     assert (target / "plan.csv").read_text() == "old plan\n"
     assert not backup.exists()
@@ -105,6 +106,7 @@ def test_a_failed_check_writes_nothing_and_keeps_the_old_folder(tmp_path):
     target = tmp_path / "results"
     target.mkdir()
     (target / "plan.csv").write_text("old\n")
+    (target / "manifest.json").write_text('{"chipalloc": "test"}\n')
     with pytest.raises(Exception, match="bad plan"):
         write_folder(target, {}, {"summary": {}}, force=True, verify=lambda staged: ["bad plan"])
     assert (target / "plan.csv").read_text() == "old\n"

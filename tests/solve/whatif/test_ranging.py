@@ -313,6 +313,7 @@ def test_sensitivity_command_writes_the_report(tmp_path):
         "duals.csv",
         "reduced_costs.csv",
         "summary.json",
+        "manifest.json",
     }
     rows = pd.read_csv(out / "ranging_constraints.csv").set_index("name")
     assert rows.loc["power[A, P0]", "allowable_increase"] == math.inf  # written as inf

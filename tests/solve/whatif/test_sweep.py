@@ -228,7 +228,12 @@ def test_sweep_and_tornado_commands(plant, tmp_path):
     args = ["sweep", plant.source, "--edit", edit, "--out", str(out), "--workers", "1"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert {p.name for p in out.iterdir()} == {"sweep.csv", "sweep.json", "sweep.png"}
+    assert {p.name for p in out.iterdir()} == {
+        "sweep.csv",
+        "sweep.json",
+        "sweep.png",
+        "manifest.json",
+    }
     table = pd.read_csv(out / "sweep.csv")
     assert list(table["value_1"]) == [0.5, 1.0, 1.5]
     assert table["objective"].is_monotonic_increasing
