@@ -81,7 +81,7 @@ def extract(sc: Scenario, solver: Solver, outcome: Outcome) -> Results:
     m = solver.model
     maximise = m.objective.sense == pyo.maximize
     values = Values(m, solver)
-    duals = dual_table(sc, solver, maximise)
+    duals = dual_table(sc, solver)
     plan = plan_table(sc, m, values)
     sites = sites_table(sc, m, duals, maximise, values)
     costs = cost_table(sc, m, values)

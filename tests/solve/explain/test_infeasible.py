@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from chipalloc.data import load_scenario
 from chipalloc.solve.backend.solver import SolveOptions
 from chipalloc.solve.cli.app import app
-from chipalloc.solve.explain import diagnose
+from chipalloc.solve.explain import iis
+from chipalloc.solve.explain.shortfall import shortfall
 from chipalloc.solve.pipeline import solve
 
 runner = CliRunner()
@@ -172,7 +173,7 @@ def test_diagnosis_leaves_the_solver_reusable(tmp_path):
     sc = load_scenario(fleet_over_power(tmp_path))
     run = solve(sc)
     assert run.outcome.status == "infeasible"
-    diagnosis = diagnose.explain_infeasible(run.solver)
+    diagnosis = iis.explain_infeasible(run.solver)
     assert [c.family for c in diagnosis.conflicts] == ["power"]
     [c] = diagnosis.conflicts
     assert (c.bound, c.fixed, c.reach) == pytest.approx((300.0, 410.0, 410.0))
@@ -184,7 +185,7 @@ def test_diagnosis_leaves_the_solver_reusable(tmp_path):
 def test_elastic_resolve_names_the_same_rows(tmp_path):
     """The fallback when no IIS is found: the least violation, variable bounds kept."""
     run = solve(load_scenario(fleet_over_power(tmp_path)))
-    conflicts = diagnose._from_relaxation(run.solver, diagnose._copy(run.solver))
+    conflicts = iis._from_relaxation(run.solver, iis._copy(run.solver))
     assert sorted(c.index for c in conflicts) == [("fairwater-wi", "P0"), ("fairwater-wi", "P1")]
     assert all(c.reach == pytest.approx(410.0) and c.bound == 300.0 for c in conflicts)
 
@@ -216,10 +217,10 @@ def test_shortfall_is_a_loud_warning_with_the_binding_limits(tmp_path):
 
 def test_no_shortfall_no_warning(tmp_path):
     run = solve(load_scenario(shortfall_case(tmp_path)))
-    assert diagnose.shortfall(run.solver, {"P0": 0.0, "P1": 0.0}) is None
+    assert shortfall(run.solver, {"P0": 0.0, "P1": 0.0}) is None
     # interior-point crumbs, relative to demand (100 and 3,000 PFLOPS), are not a shortfall
-    assert diagnose.shortfall(run.solver, {"P0": 5e-8, "P1": 2e-6}) is None
-    found = diagnose.shortfall(run.solver, {"P0": 5e-8, "P1": 4e-6})
+    assert shortfall(run.solver, {"P0": 5e-8, "P1": 2e-6}) is None
+    found = shortfall(run.solver, {"P0": 5e-8, "P1": 4e-6})
     assert found is not None and found.lines()[0].startswith("demand is not met in 1 period(s)")
 
 
