@@ -47,6 +47,11 @@ IIS_TIME_LIMIT = 60.0
 LOWER, UPPER = 2, 3
 """HiGHS IisBoundStatus: the row's lower or upper bound is part of the conflict."""
 
+INFEASIBLE = (
+    highspy.HighsModelStatus.kInfeasible,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible,
+)
+
 SHOWN = 12
 """Conflicting rows explained in full; the rest are counted."""
 
@@ -201,7 +206,14 @@ def fixed_part(model: pyo.ConcreteModel, con) -> float:
 
 
 def _from_iis(solver: Solver, copy: highspy.Highs) -> tuple[list[Conflict], int]:
-    """The IIS rows as conflicts (by rank), and how many bookkeeping rows it also holds."""
+    """The IIS rows as conflicts (by rank), and how many bookkeeping rows it also holds.
+
+    ``reach`` is optimised over the IIS without the row. In the recursion form the IIS
+    holds only the fleet_balance rows it needs (say, the first period's fleet) and so
+    leaves other periods' fleets free; there ``reach`` is optimised over the IIS rows plus
+    every bookkeeping row (``_FullReach``), which ties fleet to the buys as the window form
+    does, so both forms explain a conflict with the same numbers.
+    """
     copy.setOptionValue("iis_strategy", IIS_STRATEGY)
     copy.setOptionValue("time_limit", IIS_TIME_LIMIT)
     copy.run()
@@ -216,27 +228,103 @@ def _from_iis(solver: Solver, copy: highspy.Highs) -> tuple[list[Conflict], int]
         for pos, (row, side) in enumerate(zip(iis.row_index_, iis.row_bound_, strict=True))
     ]
     found.sort(key=lambda item: family_of(item[1]).rank)
-    out, internal = [], 0
+    bookkeeping = [row for row, con in rows.items() if family_of(con).internal]
+    full = _FullReach(solver, set(iis.row_index_), bookkeeping) if bookkeeping else None
+    out = []
+    internal = sum(1 for _, con, _ in found if family_of(con).internal)
+    if full is not None:
+        needed = full.irreducible([solver.row_of(con) for _, con, _ in reversed(found)])
+        found = [item for item in found if solver.row_of(item[1]) in needed]
     for pos, con, side in found:
         spec = family_of(con)
         if spec.internal:
-            internal += 1
             continue
         sense = ">=" if side == LOWER else "<="
         bound = pyo.value(con.lower if sense == ">=" else con.upper)
         fixed = fixed_part(solver.model, con)
         reach = built = None
         if len(out) < SHOWN and side in (LOWER, UPPER):
-            coef = _row_coefficients(sub, pos)
-            best = _optimise(sub, pos, coef, maximise=side == LOWER)
+            if full is not None:
+                coef = full.coefficients(con)
+                best = full.optimise(solver.row_of(con), coef, maximise=side == LOWER)
+            else:
+                coef = _row_coefficients(sub, pos)
+                best = _optimise(sub, pos, coef, maximise=side == LOWER)
             reach = None if best is None else best + _constant(con)
             if spec.capacity:
-                builds = {j: -a for j, a in coef.items() if _extends(cols[iis.col_index_[j]])}
-                built = _optimise(sub, pos, builds, maximise=True) if builds else None
+                name = cols.get if full is not None else (lambda j: cols[iis.col_index_[j]])
+                builds = {j: -a for j, a in coef.items() if _extends(name(j))}
+                if builds and full is not None:
+                    built = full.optimise(solver.row_of(con), builds, maximise=True)
+                elif builds:
+                    built = _optimise(sub, pos, builds, maximise=True)
         out.append(
             conflict(solver.model, spec.name, index_of(con), sense, bound, fixed, reach, built)
         )
     return out, internal
+
+
+class _FullReach:
+    """The whole LP with every planner row outside the IIS made free: the IIS rows plus all
+    bookkeeping rows. ``optimise`` drops one row, optimises a cost, and restores the row."""
+
+    def __init__(self, solver: Solver, iis_rows: set[int], bookkeeping: list[int]) -> None:
+        self.solver = solver
+        self.bookkeeping = set(bookkeeping)
+        self.highs = _copy(solver)
+        n = self.highs.getNumRow()
+        kept = iis_rows | set(bookkeeping)
+        free = np.array([i for i in range(n) if i not in kept], dtype=np.int32)
+        inf = np.full(len(free), highspy.kHighsInf)
+        self.highs.changeRowsBounds(len(free), free, -inf, inf)
+        lp = self.highs.getLp()
+        self.lower, self.upper = list(lp.row_lower_), list(lp.row_upper_)
+        self.n_col = self.highs.getNumCol()
+
+    def irreducible(self, candidates: list[int]) -> set[int]:
+        """A deletion filter over the planner rows of ``candidates`` (in the order given):
+        a row whose removal leaves the rest infeasible is not part of the conflict and is
+        freed for good. HiGHS's IIS is irreducible over its own rows, not once every
+        bookkeeping row is added back; this makes it so again."""
+        kept = set(candidates)
+        h = self.highs
+        h.changeColsCost(self.n_col, np.arange(self.n_col, dtype=np.int32), np.zeros(self.n_col))
+        for row in candidates:
+            if row in self.bookkeeping:
+                continue
+            h.changeRowBounds(row, -highspy.kHighsInf, highspy.kHighsInf)
+            h.run()
+            if h.getModelStatus() in INFEASIBLE:
+                kept.discard(row)
+                self.lower[row], self.upper[row] = -highspy.kHighsInf, highspy.kHighsInf
+            else:
+                h.changeRowBounds(row, self.lower[row], self.upper[row])
+        return kept
+
+    def coefficients(self, con) -> dict[int, float]:
+        """HiGHS column -> coefficient of a row's body (from its Pyomo expression)."""
+        repn = generate_standard_repn(con.body, compute_values=True)
+        out: dict[int, float] = {}
+        for coef, var in zip(repn.linear_coefs, repn.linear_vars, strict=True):
+            j = self.solver.col_of(var)
+            out[j] = out.get(j, 0.0) + coef
+        return out
+
+    def optimise(self, row: int, cost: dict[int, float], maximise: bool) -> float | None:
+        """Optimum of ``cost . x`` without row ``row`` (None if not optimal)."""
+        h = self.highs
+        h.changeRowBounds(row, -highspy.kHighsInf, highspy.kHighsInf)
+        values = np.zeros(self.n_col)
+        for j, c in cost.items():
+            values[j] = c
+        h.changeColsCost(self.n_col, np.arange(self.n_col, dtype=np.int32), values)
+        sense = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
+        h.changeObjectiveSense(sense)
+        h.run()
+        optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        best = h.getInfo().objective_function_value if optimal else None
+        h.changeRowBounds(row, self.lower[row], self.upper[row])
+        return best
 
 
 def _constant(con) -> float:
