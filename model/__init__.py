@@ -2,19 +2,37 @@
 
 from .build import build_model
 from .costs import COST_KINDS, build_share, capex_share
-from .families import FAMILIES, Family
+from .families import (
+    FAMILIES,
+    PLANNER_FAMILIES,
+    VARIABLES,
+    Family,
+    capacity_family,
+    family_of,
+    index_of,
+    rhs_family,
+)
 from .rows import FixedRow
+from .spec import FamilySpec, VariableSpec
 from .units import PFLOPS, UNITS, USD
 
 __all__ = [
     "COST_KINDS",
     "FAMILIES",
+    "PLANNER_FAMILIES",
+    "VARIABLES",
     "PFLOPS",
     "UNITS",
     "USD",
     "Family",
+    "FamilySpec",
+    "VariableSpec",
     "FixedRow",
     "build_model",
     "build_share",
+    "capacity_family",
     "capex_share",
+    "family_of",
+    "index_of",
+    "rhs_family",
 ]

@@ -6,6 +6,9 @@ import pyomo.core as pyo
 
 from chipalloc.data import Scenario
 
+from .spec import FamilySpec
+from .words import need, number
+
 
 def define_build_total(m: pyo.ConcreteModel, sc: Scenario) -> None:
     """Add build_total[s] for every site that can build within the horizon."""
@@ -17,3 +20,29 @@ def define_build_total(m: pyo.ConcreteModel, sc: Scenario) -> None:
         m.BUILD_SITES,
         rule=lambda m, s: pyo.quicksum(m.build[s, p] for p in periods_for[s]) <= m.max_build_mw[s],
     )
+
+
+def _conflict(at: dict, c: dict) -> str:
+    """At least ``need`` MW must be built at s over the horizon, against max_build_mw."""
+    return (
+        f"{at['site']} (build_total): at least {number(need(c))} MW must be built but "
+        f"max_build_mw is {number(c['bound'])} MW"
+    )
+
+
+def _limit(at: dict, bound: float, value: float | None) -> str:
+    return f"builds at {at['site']}: all {number(bound)} MW of max_build_mw used"
+
+
+SPEC = FamilySpec(
+    "build_total",
+    ("site",),
+    "MW",
+    1.0,
+    rank=7,
+    rhs=("sites", "max_build_mw"),
+    conflict=_conflict,
+    limit=_limit,
+    summary=("build allowance used up", "site"),
+    shortfall=True,
+)

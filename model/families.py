@@ -1,38 +1,73 @@
-"""Constraint families as MODEL.md names them: index names and the unit of each row.
+"""The family registry: every constraint and variable family as MODEL.md names it.
 
-Duals and diagnostics are routed back through this table: a row of family ``power`` at
-index ``(fairwater-wi, 2026Q3)`` is "power at fairwater-wi in 2026Q3", in MW.
+Each family module declares its spec beside the function that adds its rows; this module
+collects them. Duals, diagnostics and reports are routed back through ``FAMILIES``: a row
+of family ``power`` at index ``(fairwater-wi, 2026Q3)`` is "power at fairwater-wi in
+2026Q3", in MW.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
-from .units import PFLOPS, UNITS, USD
+from . import (
+    build_total,
+    demand,
+    fleet,
+    fleet_balance,
+    objective,
+    period_budget,
+    policies,
+    power,
+    supply,
+    variables,
+)
+from .spec import FamilySpec, VariableSpec
 
+Family = FamilySpec
+"""The former name of ``FamilySpec``."""
 
-@dataclass(frozen=True)
-class Family:
-    """``scale`` converts one model unit of the row to ``unit`` (MODEL.md units)."""
-
-    name: str
-    index: tuple[str, ...]
-    unit: str
-    scale: float
-
-
-FAMILIES: dict[str, Family] = {
-    f.name: f
-    for f in (
-        Family("power", ("site", "period"), "MW", 1.0),
-        Family("supply", ("chip", "period"), "unit", UNITS),
-        Family("build_total", ("site",), "MW", 1.0),
-        Family("demand", ("period",), "PFLOPS", PFLOPS),
-        Family("period_budget", ("period",), "USD", USD),
-        Family("operator_max_share", ("operator", "period"), "PFLOPS", PFLOPS),
-        Family("operator_min_share", ("operator", "period"), "PFLOPS", PFLOPS),
-        Family("vendor_max_share", ("vendor", "period"), "PFLOPS", PFLOPS),
-        Family("operator_min_spend", ("operator", "from_period"), "USD", USD),
-        Family("total_budget", (), "USD", USD),
+FAMILIES: dict[str, FamilySpec] = {
+    spec.name: spec
+    for spec in (
+        power.SPEC,
+        supply.SPEC,
+        build_total.SPEC,
+        demand.SPEC,
+        period_budget.SPEC,
+        *policies.SPECS,
+        objective.SPEC,
+        fleet_balance.SPEC,
     )
 }
+"""Constraint families in MODEL.md section 4 order (the order of duals.csv)."""
+
+VARIABLES: dict[str, VariableSpec] = {spec.name: spec for spec in (*variables.SPECS, fleet.SPEC)}
+"""Variable families: buy, build, unmet and (recursion form) fleet."""
+
+PLANNER_FAMILIES: tuple[FamilySpec, ...] = tuple(f for f in FAMILIES.values() if not f.internal)
+"""The families the planner sees (duals.csv, ranging, reports): all but bookkeeping rows."""
+
+
+def index_of(data: Any) -> tuple:
+    """The MODEL.md index of a constraint or variable (data object) as a tuple: ``()`` for a
+    scalar component, ``(p,)`` for a one-dimensional index."""
+    index = data.index()
+    if index is None:
+        return ()
+    return index if isinstance(index, tuple) else (index,)
+
+
+def family_of(data: Any) -> FamilySpec:
+    """The spec of the family a constraint (data object) belongs to; KeyError if none."""
+    return FAMILIES[data.parent_component().local_name]
+
+
+def capacity_family() -> FamilySpec:
+    """The family whose rows are a site's MW in a period (power): sites.csv reads its prices."""
+    return next(f for f in FAMILIES.values() if f.capacity)
+
+
+def rhs_family(table: str | None, column: str | None) -> FamilySpec | None:
+    """The family whose right-hand side is scenario column ``table.column``, if any."""
+    return next((f for f in FAMILIES.values() if f.rhs == (table, column)), None)

@@ -26,9 +26,12 @@ from pyomo.core.expr.numeric_expr import LinearExpression, ProductExpression, Su
 
 from chipalloc.data import Scenario
 
+from .spec import VariableSpec
 from .units import PFLOPS, UNITS
 
 FLEET_FORMS = ("window", "recursion")
+SPEC = VariableSpec("fleet", ("chip", "site", "period"), "unit", UNITS, internal=True)
+"""fleet[k,s,p] as a variable (recursion form): bookkeeping tied to buy by fleet_balance."""
 WINDOW_LIMIT = 400_000
 """Above this many (buy, period in service) pairs, ``auto`` picks the recursion form."""
 
@@ -77,6 +80,9 @@ def define_fleet(m: pyo.ConcreteModel, sc: Scenario, form: str = "window") -> No
         m.fleet = pyo.Var(
             m.KS, m.P, within=pyo.NonNegativeReals, doc="accelerators in service, thousands"
         )
+        labels = sc.period_labels
+        m.fleet_initial = {(k, s, labels[i]): v for (k, s, i), v in initial.items()}
+        """fleet[k,s,p] when nothing is bought: the initial units (thousands)."""
     else:
 
         def window_sum(m, k, s, p):

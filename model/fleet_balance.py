@@ -19,6 +19,8 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 from chipalloc.data import Scenario
 
 from .fleet import initial_units
+from .spec import FamilySpec
+from .units import UNITS
 
 
 def define_fleet_balance(m: pyo.ConcreteModel, sc: Scenario) -> None:
@@ -47,3 +49,14 @@ def define_fleet_balance(m: pyo.ConcreteModel, sc: Scenario) -> None:
         return LinearExpression(terms) == change
 
     m.fleet_balance = pyo.Constraint(m.KS, m.P, rule=balance)
+
+
+SPEC = FamilySpec(
+    "fleet_balance",
+    ("chip", "site", "period"),
+    "unit",
+    UNITS,
+    rank=100,
+    internal=True,
+)
+"""Bookkeeping: carries fleet from p-1 to p; never the planner's conflict, last in an IIS."""

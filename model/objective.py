@@ -12,6 +12,9 @@ import pyomo.core as pyo
 from chipalloc.data import Scenario
 
 from .rows import relation
+from .spec import FamilySpec
+from .units import USD
+from .words import need, only_fleet, usd
 
 
 def define_objective(m: pyo.ConcreteModel, sc: Scenario) -> None:
@@ -29,3 +32,28 @@ def define_objective(m: pyo.ConcreteModel, sc: Scenario) -> None:
         m.total_budget = pyo.Constraint(
             rule=lambda m: relation(m, "total_budget", (), m.total_cost, "<=", m.budget_cap)
         )
+
+
+def _conflict(at: dict, c: dict) -> str:
+    """The plan costs at least ``need`` USD (discounted), against total_budget_usd."""
+    if only_fleet(c):
+        return (
+            f"total_budget: the initial fleet's energy and lease alone cost {usd(c['fixed'])} "
+            f"(discounted) but total_budget_usd is {usd(c['bound'])}"
+        )
+    return (
+        f"total_budget: the plan costs at least {usd(need(c))} (discounted) but "
+        f"total_budget_usd is {usd(c['bound'])}"
+    )
+
+
+SPEC = FamilySpec(
+    "total_budget",
+    (),
+    "USD",
+    USD,
+    rank=1,
+    rhs=("scenario", "total_budget_usd"),
+    conflict=_conflict,
+    summary=("total budget spent", None),
+)

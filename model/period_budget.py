@@ -10,6 +10,9 @@ import pyomo.core as pyo
 from chipalloc.data import Scenario
 
 from .rows import relation
+from .spec import FamilySpec
+from .units import USD
+from .words import need, usd
 
 
 def define_period_budget(m: pyo.ConcreteModel, sc: Scenario) -> None:
@@ -27,3 +30,29 @@ def define_period_budget(m: pyo.ConcreteModel, sc: Scenario) -> None:
         return relation(m, "period_budget", (p,), spend, "<=", m.capex_budget[p])
 
     m.period_budget = pyo.Constraint(m.BUDGET_P, rule=rule)
+
+
+def _conflict(at: dict, c: dict) -> str:
+    """Purchases and builds of p cost at least ``need`` USD, against capex_budget_usd."""
+    return (
+        f"{at['period']} (period_budget): purchases and builds cost at least {usd(need(c))} "
+        f"but capex_budget_usd is {usd(c['bound'])}"
+    )
+
+
+def _limit(at: dict, bound: float, value: float | None) -> str:
+    return f"capex budget in {at['period']}: all {usd(bound)} spent"
+
+
+SPEC = FamilySpec(
+    "period_budget",
+    ("period",),
+    "USD",
+    USD,
+    rank=6,
+    rhs=("periods", "capex_budget_usd"),
+    conflict=_conflict,
+    limit=_limit,
+    summary=("capex budget spent", None),
+    shortfall=True,
+)

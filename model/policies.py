@@ -17,7 +17,9 @@ import pyomo.core as pyo
 from chipalloc.data import Scenario
 
 from .rows import relation
-from .units import USD
+from .spec import FamilySpec
+from .units import PFLOPS, USD
+from .words import need, number, share, usd
 
 ALL_PERIODS = "all"
 """Index label of a minimum-spend row with no from_period."""
@@ -90,3 +92,90 @@ def define_min_spend(m: pyo.ConcreteModel, sc: Scenario) -> None:
         return relation(m, "operator_min_spend", (o, start), paid, ">=", m.min_spend_usd[o, start])
 
     m.operator_min_spend = pyo.Constraint(m.MIN_SPEND, rule=rule)
+
+
+def _max_share(at: dict, c: dict) -> str:
+    """The other rows leave o (or v) at least ``need`` PFLOPS above value * compute[p]."""
+    who = at.get("operator") or at.get("vendor")
+    family = "operator_max_share" if "operator" in at else "vendor_max_share"
+    return (
+        f"{at['period']} ({family}): {who} may have at most {share(c['value'])} of compute, "
+        f"but the other limits leave {who} at least {number(need(c))} PFLOPS above that share"
+    )
+
+
+def _min_share(at: dict, c: dict) -> str:
+    """The other rows leave o at least -``need`` PFLOPS below value * compute[p]."""
+    return (
+        f"{at['period']} (operator_min_share): {at['operator']} must have at least "
+        f"{share(c['value'])} of compute, but the other limits leave {at['operator']} at least "
+        f"{number(-need(c))} PFLOPS below that share"
+    )
+
+
+def _min_spend(at: dict, c: dict) -> str:
+    """At most ``need`` USD of lease can be paid to o, against the required value."""
+    start = at["from_period"]
+    span = "over the whole horizon" if start == ALL_PERIODS else f"from {start} on"
+    return (
+        f"{at['operator']} (operator_min_spend_usd): at least {usd(c['bound'])} of lease must be "
+        f"paid {span}, but at most {usd(need(c))} can be"
+    )
+
+
+def _share_limit(name: str, edge: str):
+    def limit(at: dict, bound: float, value: float | None) -> str:
+        who = at.get("operator") or at.get("vendor")
+        return f"{name} of {who} in {at['period']}: at the {share(value)} {edge}"
+
+    return limit
+
+
+SPECS = (
+    FamilySpec(
+        "operator_max_share",
+        ("operator", "period"),
+        "PFLOPS",
+        PFLOPS,
+        rank=3,
+        conflict=_max_share,
+        limit=_share_limit("operator_max_share", "cap"),
+        summary=("operator at its maximum share", "operator"),
+        shortfall=True,
+        share=True,
+    ),
+    FamilySpec(
+        "operator_min_share",
+        ("operator", "period"),
+        "PFLOPS",
+        PFLOPS,
+        rank=2,
+        conflict=_min_share,
+        limit=_share_limit("operator_min_share", "floor"),
+        summary=("operator held at its minimum share", "operator"),
+        shortfall=True,
+        share=True,
+    ),
+    FamilySpec(
+        "vendor_max_share",
+        ("vendor", "period"),
+        "PFLOPS",
+        PFLOPS,
+        rank=4,
+        conflict=_max_share,
+        limit=_share_limit("vendor_max_share", "cap"),
+        summary=("vendor at its maximum share", "vendor"),
+        shortfall=True,
+        share=True,
+    ),
+    FamilySpec(
+        "operator_min_spend",
+        ("operator", "from_period"),
+        "USD",
+        USD,
+        rank=0,
+        conflict=_min_spend,
+        summary=("minimum spend with operator forces the plan", "operator"),
+    ),
+)
+"""The four policy families: three share kinds and the minimum lease spend."""

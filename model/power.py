@@ -11,6 +11,8 @@ import pyomo.core as pyo
 from chipalloc.data import Scenario
 
 from .rows import relation
+from .spec import FamilySpec
+from .words import TOL, need, number, only_fleet
 
 
 def define_power(m: pyo.ConcreteModel, sc: Scenario) -> None:
@@ -23,3 +25,39 @@ def define_power(m: pyo.ConcreteModel, sc: Scenario) -> None:
             m, "power", (s, p), pue[s] * m.it_mw[s, p] - m.built_mw[s, p], "<=", m.power_mw[s, p]
         ),
     )
+
+
+def _conflict(at: dict, c: dict) -> str:
+    """pue * it_mw is at least ``need`` MW against power_mw (plus what builds can add)."""
+    bound, fixed = c["bound"], c["fixed"]
+    where = f"{at['period']} at {at['site']}"
+    if c.get("built") is not None:
+        return (
+            f"{where} (power): the fleet needs {number(need(c) + c['built'])} MW but "
+            f"{number(bound)} MW is available, plus at most {number(c['built'])} MW "
+            "from new builds"
+        )
+    who = "the initial fleet needs" if only_fleet(c) and fixed > 0 else "the fleet needs at least"
+    return f"{where} (power): {who} {number(need(c))} MW but {number(bound)} MW is available"
+
+
+def _limit(at: dict, bound: float, value: float | None) -> str:
+    """``bound`` is the capacity in use: power_mw plus MW built and usable by then."""
+    if bound <= TOL:
+        return f"power at {at['site']} in {at['period']}: no MW available yet"
+    return f"power at {at['site']} in {at['period']}: all {number(bound)} MW in use"
+
+
+SPEC = FamilySpec(
+    "power",
+    ("site", "period"),
+    "MW",
+    1.0,
+    rank=9,
+    rhs=("site_power", "power_mw"),
+    conflict=_conflict,
+    limit=_limit,
+    summary=("site power full", "site"),
+    shortfall=True,
+    capacity=True,
+)

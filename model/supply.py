@@ -6,6 +6,10 @@ import pyomo.core as pyo
 
 from chipalloc.data import Scenario
 
+from .spec import FamilySpec
+from .units import UNITS
+from .words import TOL, need, number
+
 
 def define_supply(m: pyo.ConcreteModel, sc: Scenario) -> None:
     """Add supply[k, p] where chip k can be bought in p at some site."""
@@ -17,3 +21,31 @@ def define_supply(m: pyo.ConcreteModel, sc: Scenario) -> None:
         m.SUPPLY,
         rule=lambda m, k, p: m.bought[k, p] <= m.max_units[k, p],
     )
+
+
+def _conflict(at: dict, c: dict) -> str:
+    """At least ``need`` units of chip k must be bought in p, against max_units."""
+    return (
+        f"{at['chip']} in {at['period']} (supply): at least {number(need(c))} units must be "
+        f"bought but chip_supply.csv allows {number(c['bound'])}"
+    )
+
+
+def _limit(at: dict, bound: float, value: float | None) -> str:
+    if bound <= TOL:
+        return f"supply of {at['chip']} in {at['period']}: none available"
+    return f"supply of {at['chip']} in {at['period']}: all {number(bound, 1)} units bought"
+
+
+SPEC = FamilySpec(
+    "supply",
+    ("chip", "period"),
+    "unit",
+    UNITS,
+    rank=8,
+    rhs=("chip_supply", "max_units"),
+    conflict=_conflict,
+    limit=_limit,
+    summary=("chip supply sold out", "chip"),
+    shortfall=True,
+)

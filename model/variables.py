@@ -11,6 +11,9 @@ import pyomo.core as pyo
 
 from chipalloc.data import Scenario
 
+from .spec import VariableSpec
+from .units import PFLOPS, UNITS
+
 
 def define_variables(m: pyo.ConcreteModel, sc: Scenario) -> None:
     """Add buy, build and (for min_cost) unmet."""
@@ -18,3 +21,11 @@ def define_variables(m: pyo.ConcreteModel, sc: Scenario) -> None:
     m.build = pyo.Var(m.BUILD, within=pyo.NonNegativeReals)
     if sc.settings.objective == "min_cost":
         m.unmet = pyo.Var(m.P, within=pyo.NonNegativeReals)
+
+
+SPECS = (
+    VariableSpec("buy", ("chip", "site", "period"), "unit", UNITS, unit_price=True),
+    VariableSpec("build", ("site", "period"), "MW", 1.0, capacity=True),
+    VariableSpec("unmet", ("period",), "PFLOPS", PFLOPS),
+)
+"""buy, build and unmet in MODEL.md units (fleet is declared in ``fleet.py``)."""

@@ -60,12 +60,16 @@ def load(
 
 
 def solve(
-    scenario: Scenario, options: SolveOptions | None = None, timings: dict[str, float] | None = None
+    scenario: Scenario,
+    options: SolveOptions | None = None,
+    timings: dict[str, float] | None = None,
+    fleet_form: str = "auto",
 ) -> Run:
-    """Build and solve; extract results when optimal."""
+    """Build (fleet in ``fleet_form``: window, recursion, or auto by size) and solve;
+    extract results when optimal."""
     timings = {} if timings is None else timings
     with timed(timings, "build"):
-        model = build_model(scenario)
+        model = build_model(scenario, fleet_form=fleet_form)
         solver = Solver(model, options)
     with timed(timings, "handoff"):
         solver.load()

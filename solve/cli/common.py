@@ -289,7 +289,7 @@ def warn(warnings: list[str]) -> None:
 
 def warn_shortfall(run) -> None:
     """Unmet demand is not an error, but the planner must not miss it (MODEL.md section 4)."""
-    from chipalloc.solve.explain.diagnose import shortfall
+    from chipalloc.solve.explain.shortfall import shortfall
 
     short = shortfall(run.solver, run.results.summary.get("unmet_pflops", {}))
     if short is None:
@@ -304,7 +304,7 @@ def explain(run) -> None:
     """Why a solve did not reach an optimal plan, in MODEL.md terms; nothing is written."""
     outcome = run.outcome
     if outcome.status == "infeasible":
-        from chipalloc.solve.explain.diagnose import explain_infeasible
+        from chipalloc.solve.explain.iis import explain_infeasible
 
         err.print("[bold red]infeasible[/]: no plan satisfies every constraint; these conflict:")
         diagnosis = explain_infeasible(run.solver, outcome.fixed_conflicts)

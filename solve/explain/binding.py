@@ -9,15 +9,15 @@ from chipalloc.model import FAMILIES
 from chipalloc.solve.results.extract import Results
 
 EPS = 1e-9
-SHARE_FAMILIES = ("operator_max_share", "operator_min_share", "vendor_max_share")
 
 
 def binding_constraints(sc: Scenario, res: Results, top: int = 10) -> pd.DataFrame:
     """The ``top`` binding rows ranked by the objective gained from relaxing each by 1%.
 
     value_of_1pct = |shadow price| x size / 100, in objective units, where size is the row's
-    level: the site's capacity for power, the period's total compute for share rows (one
-    share point), and the row's activity (its right-hand side, since it binds) otherwise.
+    level: the site's capacity for ``capacity`` rows (power), the period's total compute for
+    ``share`` rows (one share point), and the row's activity (its right-hand side, since it
+    binds) otherwise (flags of ``chipalloc.model.FAMILIES``).
     Ranking by it compares rows of different units on one scale.
     """
     duals = res.duals[res.duals["shadow_price"].abs() > EPS].copy()
@@ -26,11 +26,11 @@ def binding_constraints(sc: Scenario, res: Results, top: int = 10) -> pd.DataFra
     size = duals["activity"].abs()
     capacity = res.sites.set_index(["site", "period"])["capacity_mw"]
     compute = res.plan.groupby("period")["compute_pflops"].sum()
-    power = duals["family"] == "power"
+    power = duals["family"].isin([f.name for f in FAMILIES.values() if f.capacity])
     size[power] = [
         capacity.get((s, p), 0.0) for s, p in duals.loc[power, ["site", "period"]].values
     ]
-    shares = duals["family"].isin(SHARE_FAMILIES)
+    shares = duals["family"].isin([f.name for f in FAMILIES.values() if f.share])
     size[shares] = duals.loc[shares, "period"].map(compute).fillna(0.0)
     duals["value_of_1pct"] = duals["shadow_price"].abs() * size / 100
     duals["constraint"] = [_label(row) for row in duals.to_dict("records")]

@@ -3,6 +3,9 @@
 Sign convention (LP): a shadow price is d(objective)/d(right-hand side) in objective units
 (USD for min_cost, PFLOPS-years for max_compute) per MODEL.md unit of the row; under
 min_cost a binding ``<=`` row has a price <= 0 (more room, less cost).
+
+``family_prices`` is the one computation of a family's prices; ``dual_table`` (duals.csv,
+the what-if summaries) and the ranging report (``whatif.ranging``) both read it.
 """
 
 from __future__ import annotations
@@ -12,17 +15,25 @@ import pandas as pd
 import pyomo.core as pyo
 
 from chipalloc.data import Scenario
-from chipalloc.model import FAMILIES, PFLOPS, USD
+from chipalloc.model import PFLOPS, PLANNER_FAMILIES, USD, FamilySpec, index_of
 from chipalloc.solve.backend.highs_model import FastHighs
 from chipalloc.solve.backend.solver import Solver
 
 EPS = 1e-9
-
-
-def index_tuple(index: object) -> tuple:
-    if index is None:
-        return ()
-    return index if isinstance(index, tuple) else (index,)
+COLUMNS = [
+    "family",
+    "site",
+    "chip",
+    "operator",
+    "vendor",
+    "period",
+    "from_period",
+    "activity",
+    "shadow_price",
+    "shadow_price_nominal",
+    "unit",
+]
+"""duals.csv columns, in order (index columns only where some family has them)."""
 
 
 def objective_scale(m: pyo.ConcreteModel) -> tuple[float, str]:
@@ -33,88 +44,62 @@ def objective_scale(m: pyo.ConcreteModel) -> tuple[float, str]:
 
 
 def index_columns(names: tuple[str, ...], index: tuple) -> dict[str, object]:
+    """Index names to labels of one row or column."""
     return dict(zip(names, index, strict=True))
 
 
-def shadow_prices(sc: Scenario, solver: Solver) -> pd.DataFrame:
-    """Every row's shadow price as in duals.csv (family, MODEL.md index, shadow_price,
-    shadow_price_nominal), read straight from HiGHS without evaluating row activities.
+def family_prices(
+    sc: Scenario, solver: Solver, family: FamilySpec, cons: list, row_dual: np.ndarray
+) -> pd.DataFrame:
+    """family, MODEL.md index columns, shadow_price, shadow_price_nominal of rows ``cons``.
+
+    shadow_price = y_i * (objective units per model unit) / family.scale, with y_i the
+    HiGHS row dual (|y_i| < EPS reads as 0); shadow_price_nominal = shadow_price / d_p
+    for min_cost rows indexed by a period p, else shadow_price.
     """
-    m = solver.model
-    row_dual = solver.row_duals()
-    scale, _ = objective_scale(m)
-    maximise = m.objective.sense == pyo.maximize
-    discount = dict(zip(sc.period_labels, sc.discount, strict=True))
-    rows = []
-    for family in FAMILIES.values():
-        component = getattr(m, family.name, None)
-        if component is None:
-            continue
-        for index, con in component.items():
-            keys = index_columns(family.index, index_tuple(index))
-            price = _zero(row_dual[solver.row_of(con)]) * scale / family.scale
-            period = keys.get("period")
-            nominal = price / discount[period] if period and not maximise else price
-            rows.append(
-                {
-                    "family": family.name,
-                    **keys,
-                    "shadow_price": price,
-                    "shadow_price_nominal": nominal,
-                }
-            )
-    if not rows:
-        return pd.DataFrame(columns=["family", "shadow_price", "shadow_price_nominal"])
-    return pd.DataFrame(rows)
+    scale, _ = objective_scale(solver.model)
+    maximise = solver.model.objective.sense == pyo.maximize
+    frame = pd.DataFrame([index_of(c) for c in cons], columns=list(family.index))
+    if not family.index:
+        frame = pd.DataFrame(index=range(len(cons)))
+    rows = np.fromiter((solver.row_of(c) for c in cons), dtype=np.int64, count=len(cons))
+    price = _clean_all(row_dual[rows]) * scale / family.scale
+    nominal = price
+    if "period" in family.index and not maximise:
+        discount = dict(zip(sc.period_labels, sc.discount, strict=True))
+        nominal = price / frame["period"].map(discount).to_numpy(dtype=float)
+    frame.insert(0, "family", family.name)
+    frame["shadow_price"] = price
+    frame["shadow_price_nominal"] = nominal
+    return frame
 
 
-def dual_table(sc: Scenario, solver: Solver, maximise: bool) -> pd.DataFrame:
-    """duals.csv: every row's shadow price d(objective)/d(right-hand side), MODEL.md units.
+def dual_table(sc: Scenario, solver: Solver, activity: bool = True) -> pd.DataFrame:
+    """duals.csv: every planner row's shadow price d(objective)/d(right-hand side), MODEL.md
+    units (``family_prices``), with the row's activity (body value x family.scale) and the
+    price's unit. Bookkeeping rows (fleet_balance) are not listed.
 
-    Index columns are the family's MODEL.md index (site, chip, period, ...). The sign is the
-    LP convention: for min_cost a binding ``<=`` row has a shadow price <= 0 (more room,
-    less cost); ``nominal`` divides by the period's discount factor where the row has one.
+    ``activity=False`` leaves out activity and unit: the prices straight from HiGHS without
+    evaluating row bodies (the what-if summaries).
     """
     m = solver.model
     row_dual = np.asarray(solver.row_duals())
-    objective_scale = PFLOPS if maximise else USD
-    objective_unit = "PFLOPS-years" if maximise else "USD"
-    discount = dict(zip(sc.period_labels, sc.discount, strict=True))
+    _, objective_unit = objective_scale(m)
     parts = []
-    for family in FAMILIES.values():
+    for family in PLANNER_FAMILIES:
         component = getattr(m, family.name, None)
         if component is None or not len(component):
             continue
-        keys, cons = zip(*component.items(), strict=True)
-        index = [k if isinstance(k, tuple) else (k,) if k is not None else () for k in keys]
-        frame = pd.DataFrame(list(index), columns=list(family.index))
-        rows = np.fromiter((solver.row_of(c) for c in cons), dtype=np.int64, count=len(cons))
-        price = _clean_all(row_dual[rows]) * objective_scale / family.scale
-        nominal = price
-        if "period" in family.index and not maximise:
-            nominal = price / frame["period"].map(discount).to_numpy(dtype=float)
-        frame.insert(0, "family", family.name)
-        frame["activity"] = _activity(solver, cons) * family.scale
-        frame["shadow_price"] = price
-        frame["shadow_price_nominal"] = nominal
-        frame["unit"] = f"{objective_unit} per {family.unit}"
+        cons = list(component.values())
+        frame = family_prices(sc, solver, family, cons, row_dual)
+        if activity:
+            frame["activity"] = _activity(solver, cons) * family.scale
+            frame["unit"] = f"{objective_unit} per {family.unit}"
         parts.append(frame)
-    columns = [
-        "family",
-        "site",
-        "chip",
-        "operator",
-        "vendor",
-        "period",
-        "from_period",
-        "activity",
-        "shadow_price",
-        "shadow_price_nominal",
-        "unit",
-    ]
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    always = ("family", "site", "period", "activity", "shadow_price")
-    always += ("shadow_price_nominal", "unit")
+    always = ("family", "site", "period", "shadow_price", "shadow_price_nominal")
+    always += ("activity", "unit") if activity else ()
+    columns = [c for c in COLUMNS if activity or c not in ("activity", "unit")]
     return frame.reindex(columns=[c for c in columns if c in frame.columns or c in always])
 
 
@@ -123,10 +108,6 @@ def _activity(solver: Solver, cons) -> np.ndarray:
     if isinstance(solver.interface, FastHighs) and len(solver.interface._x):
         return solver.interface.row_activity(cons)
     return np.array([pyo.value(c.body) for c in cons], dtype=float)
-
-
-def _zero(x: float) -> float:
-    return 0.0 if abs(x) < EPS else x
 
 
 def _clean_all(x: np.ndarray) -> np.ndarray:

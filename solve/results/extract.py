@@ -15,7 +15,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from chipalloc.data import Scenario
-from chipalloc.model import PFLOPS, UNITS, USD
+from chipalloc.model import PFLOPS, UNITS, USD, capacity_family
 from chipalloc.solve.backend.compiler import Compiler, evaluate
 from chipalloc.solve.backend.highs_model import FastHighs
 from chipalloc.solve.backend.solver import Outcome, Solver
@@ -81,7 +81,7 @@ def extract(sc: Scenario, solver: Solver, outcome: Outcome) -> Results:
     m = solver.model
     maximise = m.objective.sense == pyo.maximize
     values = Values(m, solver)
-    duals = dual_table(sc, solver, maximise)
+    duals = dual_table(sc, solver)
     plan = plan_table(sc, m, values)
     sites = sites_table(sc, m, duals, maximise, values)
     costs = cost_table(sc, m, values)
@@ -162,7 +162,9 @@ def sites_table(
     sites = sc.sites.set_index("site")
     labels, names = sc.period_labels, list(m.S)
     grid = [(s, p) for s in names for p in labels]
-    power = duals[duals["family"] == "power"].set_index(["site", "period"])["shadow_price"]
+    power = duals[duals["family"] == capacity_family().name].set_index(["site", "period"])[
+        "shadow_price"
+    ]
     price = power.reindex(pd.MultiIndex.from_tuples(grid)).fillna(0.0).to_numpy(dtype=float)
     price = _clean_all(price if maximise else -price) + 0.0
     built = _clean_all(values.of([m.built_mw[s, p] for s, p in grid]))

@@ -18,37 +18,20 @@ import math
 from dataclasses import dataclass
 
 import highspy
+import numpy as np
 import pandas as pd
 import pyomo.core as pyo
 
 from chipalloc.data import Scenario
-from chipalloc.model import FAMILIES, PFLOPS, UNITS, USD, capex_share
+from chipalloc.model import PLANNER_FAMILIES, UNITS, USD, VARIABLES, capex_share, index_of
 from chipalloc.solve.backend.solver import Solver
-from chipalloc.solve.results.duals import index_columns, index_tuple, objective_scale
+from chipalloc.solve.results.duals import family_prices, index_columns, objective_scale
 
 EPS = 1e-9
 INDEX_COLUMNS = ["site", "chip", "operator", "vendor", "period", "from_period"]
-SHARE_FAMILIES = ("operator_max_share", "operator_min_share", "vendor_max_share")
 
-
-@dataclass(frozen=True)
-class Column:
-    """A decision variable family: its MODEL.md index and the MODEL.md units per model unit."""
-
-    name: str
-    index: tuple[str, ...]
-    unit: str
-    scale: float
-
-
-COLUMNS = {
-    c.name: c
-    for c in (
-        Column("buy", ("chip", "site", "period"), "unit", UNITS),
-        Column("build", ("site", "period"), "MW", 1.0),
-        Column("unmet", ("period",), "PFLOPS", PFLOPS),
-    )
-}
+COLUMNS = {v.name: v for v in VARIABLES.values() if not v.internal}
+"""The variable families of the report (buy, build, unmet; not the fleet bookkeeping)."""
 
 
 @dataclass(frozen=True)
@@ -75,9 +58,9 @@ def highs_entries(solver: Solver) -> tuple[list[Entry], list[Entry]]:
     cols: list[Entry | None] = [None] * solver.highs.getNumCol()
     rows: list[Entry | None] = [None] * solver.highs.getNumRow()
     for var in m.component_data_objects(pyo.Var, descend_into=True):
-        cols[solver.col_of(var)] = Entry(var.parent_component().name, index_tuple(var.index()), var)
+        cols[solver.col_of(var)] = Entry(var.parent_component().name, index_of(var), var)
     for con in m.component_data_objects(pyo.Constraint, active=True, descend_into=True):
-        rows[solver.row_of(con)] = Entry(con.parent_component().name, index_tuple(con.index()), con)
+        rows[solver.row_of(con)] = Entry(con.parent_component().name, index_of(con), con)
     return cols, rows  # type: ignore[return-value]
 
 
@@ -193,7 +176,7 @@ def _variable_table(sc, solver, ranging, cols, rows) -> pd.DataFrame:
             "next_at_decrease": namer.phrase(dn.in_var_[j], dn.ou_var_[j]),
             "unit": f"{unit} per {column.unit}",
         }
-        if entry.family == "buy":
+        if column.unit_price:
             k, _, p = entry.index
             price = pyo.value(m.unit_cost[k, p]) * USD / UNITS
             life = int(chips.at[k, "lifetime_periods"])
@@ -211,20 +194,30 @@ def _variable_table(sc, solver, ranging, cols, rows) -> pd.DataFrame:
 def _constraint_table(sc, solver, ranging, cols, rows) -> pd.DataFrame:
     m = solver.model
     highs = solver.highs
-    scale, unit = objective_scale(m)
-    maximise = m.objective.sense == pyo.maximize
+    _, unit = objective_scale(m)
     lp = highs.getLp()
     solution = highs.getSolution()
     status = highs.getBasis().row_status
     namer = _Namer(cols, rows)
-    discount = dict(zip(sc.period_labels, sc.discount, strict=True))
     objective = highs.getInfo().objective_function_value
+    scale = objective_scale(m)[0]
     up, dn = ranging.row_bound_up, ranging.row_bound_dn
+    families = {f.name: f for f in PLANNER_FAMILIES}
+    row_dual = np.asarray(solution.row_dual)
+    prices = {}
+    for family in families.values():
+        mine = [(i, e.component) for i, e in enumerate(rows) if e.family == family.name]
+        if mine:
+            frame = family_prices(sc, solver, family, [c for _, c in mine], row_dual)
+            for (i, _), price, nominal in zip(
+                mine, frame["shadow_price"], frame["shadow_price_nominal"], strict=True
+            ):
+                prices[i] = (float(price), float(nominal))
     out = []
     for i, entry in enumerate(rows):
-        if entry.family not in FAMILIES:
+        if entry.family not in families:
             continue
-        family = FAMILIES[entry.family]
+        family = families[entry.family]
         con = entry.component
         upper = con.has_ub()
         rhs = pyo.value(con.upper if upper else con.lower)
@@ -243,8 +236,7 @@ def _constraint_table(sc, solver, ranging, cols, rows) -> pd.DataFrame:
             next_up, next_dn = ("", f"{entry.label} becomes binding")
             if not upper:
                 next_up, next_dn = next_dn, next_up
-        price = _zero(solution.row_dual[i]) * scale / family.scale
-        period = index_columns(family.index, entry.index).get("period")
+        price, nominal = prices[i]
         out.append(
             {
                 "family": entry.family,
@@ -255,9 +247,7 @@ def _constraint_table(sc, solver, ranging, cols, rows) -> pd.DataFrame:
                 "activity": pyo.value(con.body) * family.scale,
                 "rhs": rhs * family.scale,
                 "shadow_price": price,
-                "shadow_price_nominal": price / discount[period]
-                if period and not maximise
-                else price,
+                "shadow_price_nominal": nominal,
                 "allowable_increase": increase,
                 "allowable_decrease": decrease,
                 "objective_at_increase": at_up * scale,

@@ -20,20 +20,11 @@ import pandas as pd
 from chipalloc.data import Scenario, ScenarioError
 from chipalloc.data.overrides import OPERATIONS, apply_edits
 from chipalloc.data.overrides import _select as select_rows  # the edit language's `where`
-from chipalloc.model import COST_KINDS, FAMILIES, PFLOPS, build_model
+from chipalloc.model import COST_KINDS, FAMILIES, PFLOPS, build_model, rhs_family
 from chipalloc.model.params import update_params
 from chipalloc.solve.backend.solver import Outcome, SolveOptions, Solver
-from chipalloc.solve.results.duals import shadow_prices
+from chipalloc.solve.results.duals import dual_table
 from chipalloc.solve.results.extract import Values, cost_table, plan_table
-
-RHS_FAMILIES = {
-    ("site_power", "power_mw"): ("power", ("site", "period")),
-    ("chip_supply", "max_units"): ("supply", ("chip", "period")),
-    ("periods", "demand_pflops"): ("demand", ("period",)),
-    ("periods", "capex_budget_usd"): ("period_budget", ("period",)),
-    ("sites", "max_build_mw"): ("build_total", ("site",)),
-}
-"""Scenario columns that are a constraint's right-hand side: (table, column) -> family."""
 
 
 class SpecError(ValueError):
@@ -147,7 +138,7 @@ def summarize(
         done = plan.groupby(key)["pflops_years"].sum()
         for name in dict.fromkeys(names):
             row[f"{key}_{name}_pflops_years"] = float(done.get(name, 0.0))
-    duals = shadow_prices(sc, solver)
+    duals = dual_table(sc, solver, activity=False)
     duals["size"] = duals["shadow_price_nominal"].abs()
     for family, rows in duals.groupby("family", sort=False):
         top = rows.loc[rows["size"].idxmax()]
@@ -164,23 +155,21 @@ def edit_slope(sc: Scenario, duals: pd.DataFrame, edit: dict[str, Any]) -> float
 
     ``set``/``add`` of value v moves each selected row's right-hand side by dv: the slope is
     the sum of their shadow prices. ``scale`` by f moves each by its base value / f.
-    NaN for other columns (prices, ...), for ``shift``, and for ``scenario`` keys other
-    than total_budget_usd.
+    The right-hand side columns are the families' ``FamilySpec.rhs``; NaN for other columns
+    (prices, ...) and for ``shift``.
     """
     op = next((o for o in OPERATIONS if o in edit), None)
     if op == "shift" or op is None:
         return float("nan")
-    if edit.get("table") == "scenario":
-        if edit.get("column") != "total_budget_usd":
-            return float("nan")
-        rows = duals[duals["family"] == "total_budget"]
-        price = float(rows["shadow_price"].sum())
-        factor = sc.settings.total_budget_usd / edit[op] if op == "scale" and edit[op] else 1.0
-        return price * factor
-    family = RHS_FAMILIES.get((edit.get("table"), edit.get("column")))
+    family = rhs_family(edit.get("table"), edit.get("column"))
     if family is None:
         return float("nan")
-    name, keys = family
+    name, keys = family.name, family.index
+    if not keys:  # a scenario.yaml number: one row, the whole right-hand side
+        price = float(duals.loc[duals["family"] == name, "shadow_price"].sum())
+        base = getattr(sc.settings, edit["column"])
+        factor = base / edit[op] if op == "scale" and edit[op] and base else 1.0
+        return price * factor
     frame = sc.tables[edit["table"]]
     selected = frame[select_rows(frame, edit.get("where") or {})]
     prices = duals[duals["family"] == name].set_index(list(keys))["shadow_price"]

@@ -22,7 +22,7 @@ from chipalloc.data import load_scenario
 from chipalloc.data.schema import TABLES
 from chipalloc.solve.backend.solver import SolveOptions
 from chipalloc.solve.cli.app import app
-from chipalloc.solve.explain.diagnose import explain_infeasible
+from chipalloc.solve.explain.iis import explain_infeasible
 from chipalloc.solve.pipeline import solve, write
 from chipalloc.solve.results.checker import check_results
 

@@ -9,23 +9,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from chipalloc.model import FAMILIES
 from chipalloc.solve.cli.display import money, year_of
 from chipalloc.solve.report.data import SolveFolder
 
 TOL = 1e-6
-
-# family -> (phrase, the duals.csv column naming what is limited)
-LIMITS = {
-    "power": ("site power full", "site"),
-    "supply": ("chip supply sold out", "chip"),
-    "build_total": ("build allowance used up", "site"),
-    "period_budget": ("capex budget spent", None),
-    "operator_max_share": ("operator at its maximum share", "operator"),
-    "operator_min_share": ("operator held at its minimum share", "operator"),
-    "vendor_max_share": ("vendor at its maximum share", "vendor"),
-    "operator_min_spend": ("minimum spend with operator forces the plan", "operator"),
-    "total_budget": ("total budget spent", None),
-}
 
 
 def _word(data: SolveFolder, n: int) -> str:
@@ -46,14 +34,21 @@ def _shares(data: SolveFolder, by: str) -> str:
 
 
 def binding_limits(data: SolveFolder) -> list[str]:
-    """One phrase per binding family: what is limited, in how many periods, from when."""
+    """One phrase per binding family: what is limited, in how many periods, from when.
+
+    The phrase and the duals.csv column naming what is limited are the family's
+    ``FamilySpec.summary``; families without one are left out.
+    """
     duals = data.duals
     if duals.empty:
         return []
     binding = duals[duals["shadow_price"].abs() > TOL]
     phrases = []
-    for family, (phrase, key) in LIMITS.items():
-        rows = binding[binding["family"] == family]
+    for spec in FAMILIES.values():
+        if spec.summary is None:
+            continue
+        phrase, key = spec.summary
+        rows = binding[binding["family"] == spec.name]
         if rows.empty:
             continue
         if key is None or key not in rows:

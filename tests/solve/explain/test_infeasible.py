@@ -1,7 +1,8 @@
 """Impossible plans (exit 3), shortfalls (a loud warning) and limits (exit 4).
 
 Each infeasible case states the conflict's numbers by hand; the diagnosis must name the
-MODEL.md constraint, its index and those numbers.
+MODEL.md constraint, its index and those numbers, in both fleet forms (the ``fleet_form``
+fixture: fleet as a window sum, or as a variable tied to the buys by fleet_balance rows).
 """
 
 from __future__ import annotations
@@ -9,17 +10,29 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from builders import chip, periods, power, site, supply, write_scenario
 from typer.testing import CliRunner
 
 from chipalloc.data import load_scenario
+from chipalloc.data.generate import Size, write_generated
+from chipalloc.model import fleet
 from chipalloc.solve.backend.solver import SolveOptions
 from chipalloc.solve.cli.app import app
-from chipalloc.solve.explain import diagnose
+from chipalloc.solve.explain import iis
+from chipalloc.solve.explain.shortfall import shortfall
 from chipalloc.solve.pipeline import solve
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True, params=["window", "recursion"])
+def fleet_form(request, monkeypatch) -> str:
+    """Every solve here (CLI and pipeline, fleet form ``auto``) builds fleet in one form:
+    ``auto`` picks recursion above WINDOW_LIMIT window terms."""
+    monkeypatch.setattr(fleet, "WINDOW_LIMIT", -1 if request.param == "recursion" else 10**12)
+    return request.param
 
 
 def flat(text: str) -> str:
@@ -59,15 +72,24 @@ def test_initial_fleet_over_site_power(tmp_path):
     assert not out.exists()
 
 
-def test_initial_fleet_over_power_with_nothing_to_buy(tmp_path):
-    """No buy variable at the site: the rows never reach HiGHS and are checked directly."""
+def test_initial_fleet_over_power_with_nothing_to_buy(tmp_path, fleet_form):
+    """No buy variable at the site. Window form: the rows never reach HiGHS and are checked
+    directly. Recursion form: the fleet variables carry the initial units, the IIS names
+    one period and the note the other."""
     result, _ = solve_cli(fleet_over_power(tmp_path, buyable=False))
     assert result.exit_code == 3, result.output
     text = flat(result.output)
-    for p in ("P0", "P1"):
-        assert f"{p} at fairwater-wi (power): the initial fleet needs 410 MW but 300 MW" in text
     assert "P2 at fairwater-wi" not in text
-    assert "found by rows without decisions" in text
+    if fleet_form == "window":
+        for p in ("P0", "P1"):
+            assert f"{p} at fairwater-wi (power): the initial fleet needs 410 MW but 300 MW" in text
+        assert "found by rows without decisions" in text
+        return
+    named = re.search(r"(P[01]) at fairwater-wi \(power\): the initial fleet needs 410 MW", text)
+    assert named, text
+    other = "P1" if named.group(1) == "P0" else "P0"
+    assert f"also over its MW in 1 more period(s): {other}" in text
+    assert "found by IIS" in text
 
 
 def test_min_and_max_share_that_cannot_both_hold(tmp_path):
@@ -172,7 +194,7 @@ def test_diagnosis_leaves_the_solver_reusable(tmp_path):
     sc = load_scenario(fleet_over_power(tmp_path))
     run = solve(sc)
     assert run.outcome.status == "infeasible"
-    diagnosis = diagnose.explain_infeasible(run.solver)
+    diagnosis = iis.explain_infeasible(run.solver)
     assert [c.family for c in diagnosis.conflicts] == ["power"]
     [c] = diagnosis.conflicts
     assert (c.bound, c.fixed, c.reach) == pytest.approx((300.0, 410.0, 410.0))
@@ -184,7 +206,7 @@ def test_diagnosis_leaves_the_solver_reusable(tmp_path):
 def test_elastic_resolve_names_the_same_rows(tmp_path):
     """The fallback when no IIS is found: the least violation, variable bounds kept."""
     run = solve(load_scenario(fleet_over_power(tmp_path)))
-    conflicts = diagnose._from_relaxation(run.solver, diagnose._copy(run.solver))
+    conflicts = iis._from_relaxation(run.solver, iis._copy(run.solver))
     assert sorted(c.index for c in conflicts) == [("fairwater-wi", "P0"), ("fairwater-wi", "P1")]
     assert all(c.reach == pytest.approx(410.0) and c.bound == 300.0 for c in conflicts)
 
@@ -216,10 +238,10 @@ def test_shortfall_is_a_loud_warning_with_the_binding_limits(tmp_path):
 
 def test_no_shortfall_no_warning(tmp_path):
     run = solve(load_scenario(shortfall_case(tmp_path)))
-    assert diagnose.shortfall(run.solver, {"P0": 0.0, "P1": 0.0}) is None
+    assert shortfall(run.solver, {"P0": 0.0, "P1": 0.0}) is None
     # interior-point crumbs, relative to demand (100 and 3,000 PFLOPS), are not a shortfall
-    assert diagnose.shortfall(run.solver, {"P0": 5e-8, "P1": 2e-6}) is None
-    found = diagnose.shortfall(run.solver, {"P0": 5e-8, "P1": 4e-6})
+    assert shortfall(run.solver, {"P0": 5e-8, "P1": 2e-6}) is None
+    found = shortfall(run.solver, {"P0": 5e-8, "P1": 4e-6})
     assert found is not None and found.lines()[0].startswith("demand is not met in 1 period(s)")
 
 
@@ -251,9 +273,39 @@ def test_time_limit_exits_4_and_leaves_earlier_results(tmp_path):
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
-def test_iteration_limit_is_reported_as_time_limit(tmp_path):
+def test_iteration_limit_is_reported_as_time_limit(tmp_path, fleet_form):
+    if fleet_form == "recursion":
+        pytest.skip("the recursion form is solved by interior point: no simplex iterations")
     sc = load_scenario(bigger(tmp_path))
     options = SolveOptions(highs_options={"presolve": "off", "simplex_iteration_limit": 1})
     run = solve(sc, options)
     assert (run.outcome.status, run.outcome.message) == ("time_limit", "iteration limit reached")
     assert run.results is None and run.outcome.objective is None
+
+
+def test_generated_fleet_over_power_names_site_period_and_mw(tmp_path, fleet_form):
+    """The bug of issue "One home for every fact": a generated scenario with the first
+    initial_fleet row's units x10. In the recursion form the IIS holds fleet_balance rows,
+    which the explanation once could not rank (``ValueError``, exit 1). Both forms must
+    exit 3 and name the site, a period and the MW."""
+    folder = write_generated(tmp_path / "gen", Size(8, 3, 12))
+    fleet_csv = folder / "initial_fleet.csv"
+    frame = pd.read_csv(fleet_csv)
+    frame.loc[0, "units"] *= 10
+    frame.to_csv(fleet_csv, index=False)
+    site_id = frame.loc[0, "site"]
+
+    run = solve(load_scenario(folder))
+    assert run.outcome.status == "infeasible"
+    assert run.model.fleet_form == fleet_form
+
+    result, out = solve_cli(folder)
+    assert result.exit_code == 3, result.output
+    text = flat(result.output)
+    assert re.search(
+        rf"\S+ at {site_id} \(power\): the initial fleet needs [\d,.]+ MW but [\d,.]+ MW is "
+        "available",
+        text,
+    ), text
+    assert "fleet_balance" not in text or "bookkeeping" in text
+    assert not out.exists()
