@@ -340,7 +340,7 @@ def sweep(
 def _sweep(scenario, edits, spec, overrides, variant, out, workers, scheduler, force, quiet):
     import pandas as pd
 
-    from chipalloc.solve.report.static import sweep_chart
+    from chipalloc.solve.report.html import write_study_png
     from chipalloc.solve.whatif.study import SpecError
     from chipalloc.solve.whatif.sweep import parse_axis, sweep_cases
 
@@ -369,7 +369,7 @@ def _sweep(scenario, edits, spec, overrides, variant, out, workers, scheduler, f
         "seconds": seconds,
     }
     _write(target, {"sweep": table}, {"sweep": json.loads(json.dumps(meta, default=str))}, force)
-    sweep_chart(table, [a.title for a in axes], _unit(sc), target / "sweep.png")
+    write_study_png(target, "sweep")
     if not quiet:
         console.print(_points_screen(table, len(axes), _unit(sc)))
         console.print(f"Sweep written to [bold]{escape(str(target))}[/] (sweep.csv, sweep.png)")
@@ -419,7 +419,7 @@ def tornado(
 
 
 def _tornado(scenario, spec, overrides, variant, out, workers, scheduler, force, quiet) -> None:
-    from chipalloc.solve.report.static import tornado_chart
+    from chipalloc.solve.report.html import write_study_png
     from chipalloc.solve.whatif.study import SpecError
     from chipalloc.solve.whatif.tornado import parse_tornado, tornado_cases, tornado_table
 
@@ -439,7 +439,7 @@ def _tornado(scenario, spec, overrides, variant, out, workers, scheduler, force,
         "seconds": seconds,
     }
     _write(target, {"tornado": table}, {"tornado": meta}, force)
-    tornado_chart(table, _unit(sc), target / "tornado.png")
+    write_study_png(target, "tornado")
     if not quiet:
         unit = _unit(sc)
         base = _show(table["base_objective"].iloc[0], unit)
