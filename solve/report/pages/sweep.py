@@ -2,8 +2,10 @@
 
 sweep.csv: the swept values in ``value_1`` [``value_2``], a ``status`` (and ``message``) per
 point, then the outputs. Every output is drawn against value_1; a second axis gives one
-line per value_2. tornado.csv: ``parameter``, ``low_objective``, ``high_objective`` and
-``base_objective``; the bars run from the base to each case, the widest swing on top.
+line per value_2. tornado.csv: ``parameter``, ``low_objective``, ``high_objective``,
+``base_objective`` (and ``<side>_status``); the bars run from the base to each case, the
+widest swing on top. A point or case with no optimal plan is shown as failed on every
+page: a red cross, its status in the label or summary, never a value of 0.
 """
 
 from __future__ import annotations
@@ -55,17 +57,9 @@ def sweep_chart(frame: pd.DataFrame, swept: list[str], titles: list[str]) -> Cha
                 label = name if value is None else f"{titles[1]} = {value}"
                 colour = palette.colour(label if value is None else str(value))
                 legend = value is not None or panel.parts
-                series.append(
-                    Series(
-                        label,
-                        xs(good[x]),
-                        good[column].tolist(),
-                        "line",
-                        colour,
-                        True,
-                        legend=legend,
-                    )
-                )
+                line = Series(label, xs(good[x]), good[column].tolist(), "line", colour)
+                line.points, line.legend = True, legend
+                series.append(line)
         zero = panel.columns != ["objective"]
         if len(failed):
             known = frame.loc[ok, panel.columns].stack()
@@ -185,12 +179,10 @@ def tornado_page(folder: Path) -> tuple[str, Summary, list[Chart], list[str]]:
     unit = study_meta(folder, "tornado").get("objective_unit")
     known = frame["base_objective"].dropna() if "base_objective" in frame else pd.Series()
     base = float(known.iloc[0]) if len(known) else None
-    failed = [
-        _status(r, "low") != "optimal" or _status(r, "high") != "optimal"
-        for r in frame.to_dict("records")
-    ]
-    swing = (frame["high_objective"] - frame["low_objective"]).abs()
-    frame = frame.assign(swing=swing.where(~pd.Series(failed, index=frame.index)))
+    for side in ("low", "high"):  # a case that is not optimal has no objective
+        solved = [_status(r, side) == "optimal" for r in frame.to_dict("records")]
+        frame[f"{side}_objective"] = frame[f"{side}_objective"].where(solved)
+    frame = frame.assign(swing=(frame["high_objective"] - frame["low_objective"]).abs())
     ranked = frame.sort_values("swing", ascending=False, na_position="last", kind="stable")
     summary: Summary = [("Parameters", str(len(frame)))]
     if base is not None:
