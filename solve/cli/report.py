@@ -41,7 +41,7 @@ def report(
         Path, typer.Argument(help="Results folder of solve, compare, sweep or tornado.")
     ],
     png: Annotated[
-        bool, typer.Option("--png/--no-png", help="Also write charts/*.png (needs Chromium).")
+        bool, typer.Option("--png/--no-png", help="Also write charts/*.png (matplotlib).")
     ] = True,
     debug: DebugOpt = False,
 ) -> None:

@@ -69,7 +69,7 @@ def sweep(
 def _sweep(scenario, edits, spec, overrides, variant, out, workers, scheduler, force, quiet):
     import pandas as pd
 
-    from chipalloc.solve.report.static import sweep_chart
+    from chipalloc.solve.report.html import write_study_png
     from chipalloc.solve.whatif.study import SpecError
     from chipalloc.solve.whatif.sweep import parse_axis, sweep_cases
 
@@ -105,7 +105,7 @@ def _sweep(scenario, edits, spec, overrides, variant, out, workers, scheduler, f
         force,
         protect,
     )
-    sweep_chart(table, [a.title for a in axes], objective_unit(sc), target / "sweep.png")
+    write_study_png(target, "sweep")
     if not quiet:
         console.print(_points_screen(table, len(axes), objective_unit(sc)))
         console.print(f"Sweep written to [bold]{printable(str(target))}[/] (sweep.csv, sweep.png)")

@@ -52,7 +52,7 @@ def tornado(
 
 
 def _tornado(scenario, spec, overrides, variant, out, workers, scheduler, force, quiet) -> None:
-    from chipalloc.solve.report.static import tornado_chart
+    from chipalloc.solve.report.html import write_study_png
     from chipalloc.solve.whatif.study import SpecError
     from chipalloc.solve.whatif.tornado import parse_tornado, tornado_cases, tornado_table
 
@@ -82,7 +82,7 @@ def _tornado(scenario, spec, overrides, variant, out, workers, scheduler, force,
         "seconds": seconds,
     }
     write_tables(target, {"tornado": table}, {"tornado": meta}, force, protect)
-    tornado_chart(table, objective_unit(sc), target / "tornado.png")
+    write_study_png(target, "tornado")
     if not quiet:
         unit = objective_unit(sc)
         base = show(table["base_objective"].iloc[0], unit)

@@ -1,242 +1,166 @@
-"""The charts of a solve's report, as plotly figures.
+"""The charts of a solve's report, each defined once (solve/report/figure.py).
 
 Periods are a categorical axis in time order (quarters read as ``2026Q3``, never as dates);
 every axis names its unit; operators, vendors, chips and sites keep one colour each
-(solve/palette.py). Shortfall periods are shaded red wherever compute is drawn.
+(solve/report/palette.py). Shortfall periods are shaded red wherever compute is drawn.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from chipalloc.solve.cli.display import year_of
 from chipalloc.solve.report.data import SolveFolder
+from chipalloc.solve.report.figure import FAILED, Chart, Heatmap, Panel, Series
 from chipalloc.solve.report.palette import Palette
 
 TOL = 1e-6
-WIDTH = 1100
-SHORTFALL = "rgba(214, 39, 40, 0.13)"
-
-
-@dataclass
-class Chart:
-    """A figure with the file stem of its PNG and a sentence telling how to read it."""
-
-    name: str
-    title: str
-    caption: str
-    figure: go.Figure
-
-
-def period_axis(
-    fig: go.Figure, order: list[str], title: str | None = "period", most: int = 12
-) -> None:
-    """Every x axis categorical, in period order, labelled at every k-th period (<= most)."""
-    step = math.ceil(len(order) / most) if order else 1
-    fig.update_xaxes(
-        type="category",
-        categoryorder="array",
-        categoryarray=order,
-        tickmode="array",
-        tickvals=order[::step],
-        title_text=title,
-    )
-
-
-def layout(fig: go.Figure, title: str, ytitle: str, height: int = 460, gap: int = 8) -> None:
-    """Title, size, white template; the legend sits ``gap`` pixels above the plot area."""
-    margin = {"t": 120, "l": 90, "r": 30, "b": 70}
-    fig.update_layout(
-        title=title,
-        template="plotly_white",
-        width=WIDTH,
-        height=height,
-        legend={
-            "orientation": "h",
-            "yanchor": "bottom",
-            "x": 0,
-            "y": 1 + gap / (height - margin["t"] - margin["b"]),
-        },
-        margin=margin,
-        hovermode="x unified",
-    )
-    fig.update_yaxes(title_text=ytitle, rangemode="tozero")
-
-
-def _shade_shortfall(fig: go.Figure, data: SolveFolder) -> None:
-    """A red band over each period whose demand is not met."""
-    for i, row in enumerate(data.periods.itertuples()):
-        if row.unmet_pflops > TOL:
-            fig.add_vrect(x0=i - 0.5, x1=i + 0.5, fillcolor=SHORTFALL, line_width=0, layer="below")
 
 
 def compute_chart(data: SolveFolder, by: str, palette: Palette) -> Chart:
-    """Compute in service per period, stacked by ``by`` (operator or vendor), with demand."""
+    """Compute in service per period (PFLOPS, dense BF16), stacked by ``by`` (operator or
+    vendor); the demand line; unmet PFLOPS hatched and their periods shaded red."""
     order = data.order
     pivot = data.plan.pivot_table(
         index="period", columns=by, values="compute_pflops", aggfunc="sum", fill_value=0.0
     ).reindex(order, fill_value=0.0)
-    fig = go.Figure()
-    for name in sorted(pivot.columns):
-        fig.add_bar(x=order, y=pivot[name], name=name, marker_color=palette.colour(name))
+    series = [
+        Series(name, order, pivot[name].tolist(), colour=palette.colour(name))
+        for name in sorted(pivot.columns)
+    ]
     unmet = data.periods.set_index("period")["unmet_pflops"].reindex(order, fill_value=0.0)
     if (unmet > TOL).any():
-        fig.add_bar(
-            x=order,
-            y=unmet,
-            name="shortfall (unmet)",
-            marker={"color": "rgba(255,255,255,0)", "line": {"color": "#d62728", "width": 1.5}},
-            marker_pattern={"shape": "/", "fgcolor": "#d62728"},
-        )
+        series.append(Series("shortfall (unmet)", order, unmet.tolist(), colour=FAILED, hatch=True))
     demand = data.periods.set_index("period")["demand_pflops"].reindex(order)
     if demand.notna().any():
         label = "demand (not a constraint)" if data.maximise else "demand"
-        fig.add_scatter(
-            x=order,
-            y=demand,
-            name=label,
-            mode="lines+markers",
-            line={"color": palette.colour("demand"), "width": 2.5, "shape": "hvh"},
-        )
-    fig.update_layout(barmode="stack")
-    _shade_shortfall(fig, data)
-    layout(fig, f"Compute in service by {by}", "compute in service (PFLOPS, dense BF16)")
-    period_axis(fig, order)
+        colour = palette.colour("demand")
+        series.append(Series(label, order, demand.tolist(), "step", colour, points=True))
+    panel = Panel(
+        series,
+        x_title="period",
+        y_title="compute in service (PFLOPS, dense BF16)",
+        categories=order,
+        shade=[i for i, v in enumerate(unmet) if v > TOL],
+    )
     caption = (
         f"Stacked bars: compute of the fleet in service each period, by {by}; the line is the "
         "demand target. Red bands mark periods whose demand is not met."
     )
-    return Chart(f"compute_by_{by}", f"Compute in service by {by}", caption, fig)
+    title = f"Compute in service by {by}"
+    return Chart(f"compute_by_{by}", title, caption, title, [panel])
 
 
 def site_power_chart(data: SolveFolder, palette: Palette, columns: int = 3) -> Chart:
-    """Facility MW used vs available, one small chart per site; built MW shaded."""
+    """Facility MW used vs available, one small chart per site; MW built shaded, build
+    starts marked (their MW on hover)."""
     order = data.order
     sites = data.sites
     names = list(pd.unique(sites["site"]))
     operator = sites.drop_duplicates("site").set_index("site")["operator"]
     columns = min(columns, max(len(names), 1))
     rows = max(math.ceil(len(names) / columns), 1)
-    height = 190 + 230 * rows
-    fig = make_subplots(
-        rows=rows,
-        cols=columns,
-        subplot_titles=[f"{s} ({operator[s]})" for s in names],
-        vertical_spacing=80 / (height - 190),
-        horizontal_spacing=0.06,
-    )
-    shown: set[str] = set()
+    found = []
     for i, site in enumerate(names):
         table = sites[sites["site"] == site].set_index("period").reindex(order, fill_value=0.0)
-        for trace in _site_traces(table, palette.colour(operator[site])):
-            trace.update(legendgroup=trace.name, showlegend=trace.name not in shown)
-            shown.add(trace.name)
-            fig.add_trace(trace, row=i // columns + 1, col=i % columns + 1)
-    layout(fig, "Facility power per site: used vs available", "", height, gap=30)
-    fig.update_yaxes(title_text="facility MW", col=1)
-    period_axis(fig, order, None, most=6)
-    fig.update_xaxes(tickfont={"size": 9})
+        found.append(
+            Panel(
+                _site_series(table, palette.colour(operator[site])),
+                title=f"{site} ({operator[site]})",
+                y_title="facility MW" if i % columns == 0 else "",
+                categories=order,
+                most=6,
+            )
+        )
     caption = (
         "Bars: facility MW drawn by the fleet (IT MW x PUE). Grey line: MW the site offers "
         "without new builds; dashed green line and shading: capacity including MW built; "
         "triangles on the axis: construction started (hover for the MW)."
     )
-    return Chart("site_power", "Facility power per site", caption, fig)
+    heading = "Facility power per site: used vs available"
+    return Chart(
+        "site_power", "Facility power per site", caption, heading, found, columns, 190 + 230 * rows
+    )
 
 
-def _site_traces(table: pd.DataFrame, colour: str) -> list[go.BaseTraceType]:
+def _site_series(table: pd.DataFrame, colour: str) -> list[Series]:
     """Used MW bars, the no-build capacity line, built capacity and build starts of a site."""
     order = list(table.index)
-    traces = [
-        go.Bar(x=order, y=table["used_mw"], name="MW used", marker_color=colour),
-        go.Scatter(
-            x=order,
-            y=table["power_mw"],
-            name="MW available (no builds)",
-            mode="lines",
-            line={"color": "#555555", "shape": "hvh"},
-        ),
+    series = [
+        Series("MW used", order, table["used_mw"].tolist(), colour=colour),
+        Series("MW available (no builds)", order, table["power_mw"].tolist(), "step", "#555555"),
     ]
     if (table["built_mw"] > TOL).any():
-        traces.append(
-            go.Scatter(
-                x=order,
-                y=table["capacity_mw"],
-                name="+ built MW in service",
-                mode="lines",
-                fill="tonexty",
-                fillcolor="rgba(89,161,79,0.3)",
-                line={"color": "#59a14f", "dash": "dash", "shape": "hvh"},
+        capacity = table["capacity_mw"].tolist()
+        series.append(
+            Series(
+                "+ built MW in service", order, capacity, "step", "#59a14f", dash=True, fill=True
             )
         )
     started = table[table["build_started_mw"] > TOL]
     if len(started):
-        traces.append(
-            go.Scatter(
-                x=list(started.index),
-                y=[0.0] * len(started),
-                customdata=started["build_started_mw"],
-                name="build started",
-                mode="markers",
-                marker={"symbol": "triangle-up", "size": 11, "color": "#2f6b2a"},
-                hovertemplate="build started: %{customdata:,.1f} MW<extra></extra>",
-                cliponaxis=False,
+        series.append(
+            Series(
+                "build started",
+                list(started.index),
+                [0.0] * len(started),
+                "markers",
+                "#2f6b2a",
+                marker="^",
+                hover=started["build_started_mw"].tolist(),
+                hover_unit="MW",
             )
         )
-    return traces
+    return series
 
 
 def purchases_chart(data: SolveFolder, palette: Palette) -> Chart:
-    """Accelerators bought per chip and period, stacked."""
+    """Accelerators bought (units) per chip and period, stacked."""
     order = data.order
     pivot = data.plan.pivot_table(
         index="period", columns="chip", values="buy_units", aggfunc="sum", fill_value=0.0
     ).reindex(order, fill_value=0.0)
-    fig = go.Figure()
-    for chip in sorted(pivot.columns):
-        if (pivot[chip] > TOL).any():
-            fig.add_bar(x=order, y=pivot[chip], name=chip, marker_color=palette.colour(chip))
-    fig.update_layout(barmode="stack")
-    layout(fig, "Accelerators bought per period", "accelerators bought (units)")
-    period_axis(fig, order)
+    series = [
+        Series(chip, order, pivot[chip].tolist(), colour=palette.colour(chip))
+        for chip in sorted(pivot.columns)
+        if (pivot[chip] > TOL).any()
+    ]
+    panel = Panel(series, x_title="period", y_title="accelerators bought (units)", categories=order)
     caption = "Units of each chip bought (and installed) in each period, all sites together."
-    return Chart("purchases", "Purchases per chip", caption, fig)
+    heading = "Accelerators bought per period"
+    return Chart("purchases", "Purchases per chip", caption, heading, [panel])
 
 
 def cost_chart(data: SolveFolder, palette: Palette) -> Chart:
-    """Discounted cost per calendar year, stacked by kind; the shortfall penalty is left out."""
+    """Discounted cost (USD million or billion) per calendar year, stacked by kind; the
+    shortfall penalty is left out."""
     costs = data.costs[data.costs["kind"] != "shortfall_penalty"]
     costs = costs.assign(year=costs["period"].map(year_of))
     years = list(dict.fromkeys(year_of(p) for p in data.order))
     total = costs.groupby("year")["discounted_usd"].sum()
     scale, unit = (1e9, "billion") if total.abs().max() >= 1e9 else (1e6, "million")
-    fig = go.Figure()
+    series = []
     for kind in pd.unique(costs["kind"]):
         values = costs[costs["kind"] == kind].groupby("year")["discounted_usd"].sum()
-        fig.add_bar(
-            x=years,
-            y=values.reindex(years, fill_value=0.0) / scale,
-            name=kind,
-            marker_color=palette.colour(kind),
-        )
-    fig.update_layout(barmode="stack")
-    layout(fig, "Discounted cost by kind per year", f"USD {unit}, discounted to the start")
-    period_axis(fig, years, "year")
+        values = (values.reindex(years, fill_value=0.0) / scale).tolist()
+        series.append(Series(kind, years, values, colour=palette.colour(kind)))
+    panel = Panel(
+        series, x_title="year", y_title=f"USD {unit}, discounted to the start", categories=years
+    )
     caption = (
         "Cost of each year discounted to the start of the horizon, by kind: capex (the share "
         "of each accelerator's life inside the horizon), facility builds, energy and lease. "
         "The shortfall penalty is not a cost paid and is left out."
     )
-    return Chart("costs", "Discounted cost by kind", caption, fig)
+    heading = "Discounted cost by kind per year"
+    return Chart("costs", "Discounted cost by kind", caption, heading, [panel])
 
 
 def shadow_price_chart(data: SolveFolder) -> Chart:
-    """The value of one more facility MW per site and period (in that period's money).
+    """The value of one more facility MW per site and period (USD per MW in that period's
+    money, or PFLOPS-years per MW for max_compute).
 
     A heatmap: one row per site that is ever at its power limit, one column per period. The
     colour scale stops at the 95th percentile of the nonzero values so that one spike does
@@ -252,40 +176,25 @@ def shadow_price_chart(data: SolveFolder) -> Chart:
     ).reindex(columns=order, fill_value=0.0)
     grid = grid[(grid.abs() > TOL).any(axis=1)]
     grid = grid.reindex([s for s in pd.unique(sites["site"]) if s in grid.index])
-    fig = go.Figure()
     positive = grid.to_numpy()[grid.to_numpy() > TOL]
     top = float(pd.Series(positive).quantile(0.95)) if len(positive) else 1.0
-    fig.add_heatmap(
-        z=grid.to_numpy(),
-        x=order,
-        y=list(grid.index),
-        zmin=0.0,
-        zmax=top,
-        colorscale="Reds",
-        colorbar={"title": {"text": unit, "side": "right"}},
-        hovertemplate="%{y} in %{x}: %{z:,.0f} " + unit + "<extra></extra>",
-        xgap=1,
-        ygap=1,
-    )
+    heatmap = Heatmap(grid.to_numpy().tolist(), order, list(grid.index), top, unit)
+    note = ""
     if grid.empty:
-        fig.add_annotation(
-            text="No site is at its power limit: one more MW is worth nothing in any period.",
-            xref="paper",
-            yref="paper",
-            x=0.5,
-            y=0.5,
-            showarrow=False,
-        )
-    layout(fig, "Shadow price of power per site", "site", height=220 + 34 * max(len(grid), 2))
-    fig.update_layout(hovermode="closest")
-    fig.update_yaxes(autorange="reversed", type="category", rangemode=None)
-    period_axis(fig, order)
+        note = "No site is at its power limit: one more MW is worth nothing in any period."
+    panel = Panel(
+        x_title="period", y_title="site", categories=order, heatmap=heatmap, note=note, zero=False
+    )
     caption = (
         "What one more facility MW at the site for one period is worth to the objective, in "
         f"{unit}: white means the site has spare power. Sites never at their limit are not "
         "shown; the colour scale stops at the 95th percentile (hover for exact values)."
     )
-    return Chart("power_shadow_price", "Shadow price of power", caption, fig)
+    heading = "Shadow price of power per site"
+    height = 220 + 34 * max(len(grid), 2)
+    return Chart(
+        "power_shadow_price", "Shadow price of power", caption, heading, [panel], 1, height
+    )
 
 
 def solve_charts(data: SolveFolder) -> list[Chart]:

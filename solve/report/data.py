@@ -38,9 +38,17 @@ def detect_kind(folder: Path) -> str:
 
 
 def read_table(
-    folder: Path, name: str, numeric: tuple[str, ...] = (), text: tuple[str, ...] = ()
+    folder: Path,
+    name: str,
+    numeric: tuple[str, ...] = (),
+    text: tuple[str, ...] = (),
+    blank: float | None = 0.0,
 ) -> pd.DataFrame:
-    """``<name>.csv`` with the ``numeric`` and ``text`` columns required and checked."""
+    """``<name>.csv`` with the ``numeric`` and ``text`` columns required and checked.
+
+    An empty numeric cell reads as ``blank``; ``None`` keeps it missing (NaN), for values
+    that do not exist, such as the objective of a case with no optimal plan.
+    """
     path = Path(folder) / f"{name}.csv"
     if not path.is_file():
         raise ReportError(f"{path.name}: file not found in {folder}")
@@ -61,7 +69,7 @@ def read_table(
                 f"{path.name} row {row + 2} column {column}: {frame.at[row, column]!r} "
                 "is not a number"
             )
-        frame[column] = values.fillna(0.0)
+        frame[column] = values if blank is None else values.fillna(blank)
     for column in text:
         frame[column] = frame[column].fillna("").astype(str)
     return frame

@@ -1,10 +1,10 @@
 """report.html and PNG charts for a results folder (solve, compare, sweep or tornado).
 
-``write_report(folder)`` detects the folder's kind, draws its charts with plotly and
-writes one self-contained ``report.html`` (plotly.js embedded: it opens without a
-network) plus ``charts/<name>.png`` for every chart. PNGs are drawn by kaleido in a
-Chrome or Chromium found on PATH (or named by the BROWSER_PATH environment variable);
-without one, the HTML is still written and the report says why the PNGs are missing.
+``write_report(folder)`` detects the folder's kind, builds its charts (each defined once,
+solve/report/figure.py) and writes one self-contained ``report.html`` (the charts drawn
+by plotly, plotly.js embedded: it opens without a network) plus ``charts/<name>.png`` for
+every chart, drawn by matplotlib: no browser is needed. A chart whose PNG cannot be
+drawn is named in a warning, with the reason, in the report and on the console.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class Page:
 
 @dataclass
 class Report:
-    """The files written and anything the reader should know (a missing PNG renderer)."""
+    """The files written and anything the reader should know (a PNG that was not drawn)."""
 
     kind: str
     html: Path
@@ -91,35 +91,27 @@ def write_report(folder: Path, png: bool = True) -> Report:
 
 
 def write_pngs(charts: list[Chart], out: Path) -> tuple[list[Path], str | None]:
-    """One PNG per chart, all drawn in one browser session; (paths, problem or None)."""
-    import kaleido
-    from kaleido.errors import ChromeNotFoundError
-
+    """One PNG per chart (matplotlib, no browser); (paths written, problem or None)."""
     out.mkdir(parents=True, exist_ok=True)
-    paths = [out / f"{c.name}.png" for c in charts]
-    specs = [
-        {
-            "fig": c.figure.to_dict(),
-            "path": path,
-            "opts": {
-                "format": "png",
-                "width": c.figure.layout.width or 1100,
-                "height": c.figure.layout.height or 500,
-                "scale": 1,
-            },
-        }
-        for c, path in zip(charts, paths, strict=True)
-    ]
-    try:
-        kaleido.write_fig_from_object_sync(specs, kopts={"mathjax": False})
-    except ChromeNotFoundError:
-        return [], (
-            "PNG charts not written: they need Chrome or Chromium (Debian: apt-get install "
-            "chromium; or set BROWSER_PATH to a Chrome executable). report.html is complete."
-        )
-    except Exception as error:  # the browser is another process: report, keep the HTML
-        return [], f"PNG charts not written: {type(error).__name__}: {error}"
-    return paths, None
+    paths, problems = [], []
+    for chart in charts:
+        try:
+            paths.append(chart.png(out / f"{chart.name}.png"))
+        except Exception as error:  # one bad chart must not cost the others or the HTML
+            problems.append(f"{chart.name}.png ({type(error).__name__}: {error})")
+    if not problems:
+        return paths, None
+    return paths, (
+        f"PNG charts not drawn: {'; '.join(problems)}. report.html has every chart: the "
+        "camera button above a chart downloads it as a PNG."
+    )
+
+
+def write_study_png(folder: Path, kind: str) -> Path:
+    """``<kind>.png`` of ``chipalloc sweep``/``tornado``: the report page's chart, drawn
+    from the folder just written, so the PNG and the report cannot differ."""
+    (chart,) = build_page(Path(folder), kind).charts
+    return chart.png(Path(folder) / f"{kind}.png")
 
 
 def _summary_table(rows: list[tuple[str, str | list[str]]]) -> str:

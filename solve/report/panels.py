@@ -17,11 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from chipalloc.solve.cli.display import money
-from chipalloc.solve.report.charts import WIDTH
 
 MAX_PANELS = 12
 KEY = ("objective", "total_cost_usd", "compute_pflops_years", "shortfall_pflops_years", "built_mw")
@@ -89,13 +86,6 @@ def tidy(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: rounded[c] for c in columns})
 
 
-def from_zero(fig: go.Figure, found: list[Panel], cols: int) -> None:
-    """Every panel's y axis starts at 0, except the objective's (its changes are small)."""
-    for i, panel in enumerate(found):
-        if panel.columns != ["objective"]:
-            fig.update_yaxes(rangemode="tozero", row=i // cols + 1, col=i % cols + 1)
-
-
 def panels(frame: pd.DataFrame, singles_only: bool = False) -> list[Panel]:
     """Panels in reading order: objective, costs, compute, shortfall, builds, duals, rest."""
     columns = outputs(frame)
@@ -159,23 +149,9 @@ def ok_rows(frame: pd.DataFrame) -> pd.Series:
     return frame["status"].astype(str) == "optimal"
 
 
-def grid(titles: list[str], title: str) -> tuple[go.Figure, int]:
-    """Small multiples, three per row, the legend above them; returns (figure, columns)."""
-    cols = min(3, max(len(titles), 1))
-    rows = max(math.ceil(len(titles) / cols), 1)
-    height = 150 + 280 * rows
-    fig = make_subplots(
-        rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=90 / (height - 150)
-    )
-    fig.update_layout(
-        title=title,
-        template="plotly_white",
-        width=WIDTH,
-        height=height,
-        margin={"t": 130, "l": 70, "r": 30, "b": 60},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1 + 40 / (height - 190), "x": 0},
-    )
-    return fig, cols
+def grid_height(panels: int, columns: int = 3) -> int:
+    """Pixel height of small multiples, ``columns`` to a row, the legend above them."""
+    return 150 + 280 * max(math.ceil(panels / columns), 1)
 
 
 def html_table(header: list[str], rows: list[list[str]], caption: str) -> str:

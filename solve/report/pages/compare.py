@@ -9,16 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import plotly.graph_objects as go
 
-from chipalloc.solve.report.charts import WIDTH, Chart
 from chipalloc.solve.report.data import ReportError, read_table
+from chipalloc.solve.report.figure import Chart, Panel, Series
 from chipalloc.solve.report.palette import Palette
 from chipalloc.solve.report.panels import (
     KEY,
     amount,
-    from_zero,
-    grid,
+    grid_height,
     html_table,
     ok_rows,
     outputs,
@@ -30,66 +28,64 @@ from chipalloc.solve.report.panels import (
 Summary = list[tuple[str, str | list[str]]]
 
 
+def _names(frame: pd.DataFrame) -> list[str]:
+    """Variant names, a variant with no optimal plan named with its status: ``x (infeasible)``."""
+    ok = ok_rows(frame)
+    status = frame["status"].astype(str) if "status" in frame else pd.Series("", index=frame.index)
+    return [
+        v if good else f"{v} ({s})" for v, good, s in zip(frame["variant"], ok, status, strict=True)
+    ]
+
+
 def key_numbers_chart(frame: pd.DataFrame, palette: Palette) -> Chart:
-    """One panel per output; a bar per variant, parts of a whole stacked."""
+    """One panel per output (its unit in the panel title), a bar per variant, parts of a
+    whole (cost kinds, operators, vendors) stacked; a variant with no optimal plan has no
+    bar and its status in its name."""
     found = panels(frame)
-    fig, cols = grid([p.title for p in found], "Key numbers by variant")
-    shown: set[str] = set()
-    for i, panel in enumerate(found):
+    names = _names(frame)
+    drawn = []
+    for panel in found:
+        series = []
         for column, name in zip(panel.columns, panel.names, strict=True):
             colour = (
                 palette.colour(name)
                 if panel.parts
                 else [palette.colour(v) for v in frame["variant"]]
             )
-            fig.add_bar(
-                x=frame["variant"],
-                y=frame[column],
-                name=name,
-                marker_color=colour,
-                legendgroup=name,
-                showlegend=panel.parts and name not in shown,
-                row=i // cols + 1,
-                col=i % cols + 1,
+            series.append(
+                Series(name, names, frame[column].tolist(), colour=colour, legend=panel.parts)
             )
-            shown.add(name)
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(type="category")
-    from_zero(fig, found, cols)
+        zero = panel.columns != ["objective"]
+        drawn.append(Panel(series, panel.title, categories=names, zero=zero))
     caption = "One panel per output, one bar per variant; cost kinds, operators and vendors "
-    caption += "are stacked."
-    return Chart("compare", "Key numbers by variant", caption, fig)
+    caption += "are stacked. A variant with no optimal plan has no bars and its status in its name."
+    columns = min(3, max(len(drawn), 1))
+    height = grid_height(len(drawn), columns)
+    heading = "Key numbers by variant"
+    return Chart("compare", heading, caption, heading, drawn, columns, height)
 
 
 def change_chart(frame: pd.DataFrame, base: int, key: list[str], palette: Palette) -> Chart:
-    """Each key output of each variant as a change in percent of the base's."""
+    """Each key output of each variant as a change in percent of the base's (no bar where
+    the base's value is 0 or the variant has no optimal plan)."""
     base_name = frame.at[base, "variant"]
-    others = frame.drop(index=base)
-    fig = go.Figure()
-    for _, row in others.iterrows():
-        reference = frame.loc[base, key]
+    names = dict(zip(frame.index, _names(frame), strict=True))
+    reference = frame.loc[base, key]
+    series = []
+    for i, row in frame.drop(index=base).iterrows():
         pct = [
             100 * (row[c] - reference[c]) / abs(reference[c]) if reference[c] else None for c in key
         ]
-        fig.add_bar(
-            y=key,
-            x=pct,
-            orientation="h",
-            name=row["variant"],
-            marker_color=palette.colour(row["variant"]),
-        )
-    fig.update_layout(
-        title=f"Change against {base_name} (%)",
-        template="plotly_white",
-        width=WIDTH,
-        height=220 + 26 * len(key) * len(others),
-        barmode="group",
-        xaxis_title=f"change against {base_name} (%)",
-        yaxis={"autorange": "reversed", "title": "output"},
-    )
+        series.append(Series(names[i], key, pct, colour=palette.colour(row["variant"])))
+    title = f"change against {base_name} (%)"
+    panel = Panel(series, x_title="output", y_title=title, categories=key, horizontal=True)
     caption = "Each key output of each variant in percent of the base's (blank where the "
     caption += "base's value is 0)."
-    return Chart("compare_change", "Change against the base", caption, fig)
+    height = 220 + 26 * len(key) * len(series)
+    heading = f"Change against {base_name} (%)"
+    return Chart(
+        "compare_change", "Change against the base", caption, heading, [panel], 1, height, "group"
+    )
 
 
 def compare_page(folder: Path) -> tuple[str, Summary, list[Chart], list[str]]:

@@ -2,8 +2,10 @@
 
 sweep.csv: the swept values in ``value_1`` [``value_2``], a ``status`` (and ``message``) per
 point, then the outputs. Every output is drawn against value_1; a second axis gives one
-line per value_2. tornado.csv: ``parameter``, ``low_objective``, ``high_objective`` and
-``base_objective``; the bars run from the base to each case, the widest swing on top.
+line per value_2. tornado.csv: ``parameter``, ``low_objective``, ``high_objective``,
+``base_objective`` (and ``<side>_status``); the bars run from the base to each case, the
+widest swing on top. A point or case with no optimal plan is shown as failed on every
+page: a red cross, its status in the label or summary, never a value of 0.
 """
 
 from __future__ import annotations
@@ -11,16 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import plotly.graph_objects as go
 
-from chipalloc.solve.report.charts import WIDTH, Chart
 from chipalloc.solve.report.data import ReportError, read_table
+from chipalloc.solve.report.figure import FAILED, Chart, Panel, Series
 from chipalloc.solve.report.palette import Palette
 from chipalloc.solve.report.panels import (
     KEY,
     amount,
-    from_zero,
-    grid,
+    grid_height,
     html_table,
     ok_rows,
     outputs,
@@ -33,38 +33,50 @@ Summary = list[tuple[str, str | list[str]]]
 
 
 def sweep_chart(frame: pd.DataFrame, swept: list[str], titles: list[str]) -> Chart:
-    """Small multiples of each output against value_1 (failed points left out)."""
+    """Small multiples: each output (its unit in the panel title) against value_1, one line
+    per value_2 for a grid; points with no optimal plan are red crosses at the panel's
+    lowest value. report.html, charts/sweep.png and the sweep.png of ``chipalloc sweep``."""
     x = swept[0]
     ok = ok_rows(frame)
     found = panels(frame, singles_only=len(swept) > 1)
     groups = list(frame.groupby(swept[1], sort=True)) if len(swept) > 1 else [(None, frame)]
     palette = Palette([str(g) for g, _ in groups] + [n for p in found for n in p.names])
-    fig, cols = grid([p.title for p in found], f"Outputs against {titles[0]}")
-    shown: set[str] = set()
-    for i, panel in enumerate(found):
+    numeric = pd.api.types.is_numeric_dtype(frame[x])
+    categories = None if numeric else [str(v) for v in dict.fromkeys(frame[x])]
+
+    def xs(values: pd.Series) -> list:
+        return values.tolist() if numeric else [str(v) for v in values]
+
+    failed = frame[~ok]
+    drawn = []
+    for panel in found:
+        series = []
         for value, group in groups:
             good = group[ok.loc[group.index]]
             for column, name in zip(panel.columns, panel.names, strict=True):
                 label = name if value is None else f"{titles[1]} = {value}"
-                fig.add_scatter(
-                    x=good[x],
-                    y=good[column],
-                    mode="lines+markers",
-                    name=label,
-                    line={"color": palette.colour(label if value is None else str(value))},
-                    legendgroup=label,
-                    showlegend=label not in shown and (value is not None or panel.parts),
-                    row=i // cols + 1,
-                    col=i % cols + 1,
-                )
-                shown.add(label)
-    fig.update_xaxes(title_text=titles[0])
-    from_zero(fig, found, cols)
-    if not pd.api.types.is_numeric_dtype(frame[x]):
-        fig.update_xaxes(type="category")
-    caption = "One panel per output against the swept value; points that did not solve to "
-    caption += "optimality are left out (see the summary)."
-    return Chart("sweep", "Outputs against the swept value", caption, fig)
+                colour = palette.colour(label if value is None else str(value))
+                legend = value is not None or panel.parts
+                line = Series(label, xs(good[x]), good[column].tolist(), "line", colour)
+                line.points, line.legend = True, legend
+                series.append(line)
+        zero = panel.columns != ["objective"]
+        if len(failed):
+            known = frame.loc[ok, panel.columns].stack()
+            bottom = 0.0 if zero or known.empty else float(known.min())
+            y = [bottom] * len(failed)
+            series.append(
+                Series("no optimal plan", xs(failed[x]), y, "markers", FAILED, marker="x")
+            )
+        drawn.append(Panel(series, panel.title, titles[0], categories=categories, zero=zero))
+    caption = "One panel per output against the swept value; points with no optimal plan are "
+    caption += "red crosses at the bottom of each panel (their reasons in the summary)."
+    heading = f"Outputs against {titles[0]}"
+    columns = min(3, max(len(drawn), 1))
+    height = grid_height(len(drawn), columns)
+    return Chart(
+        "sweep", "Outputs against the swept value", caption, heading, drawn, columns, height
+    )
 
 
 def sweep_page(folder: Path) -> tuple[str, Summary, list[Chart], list[str]]:
@@ -101,42 +113,75 @@ def sweep_page(folder: Path) -> tuple[str, Summary, list[Chart], list[str]]:
 
 
 def tornado_chart(frame: pd.DataFrame, base: float | None, unit: str | None) -> Chart:
-    """Horizontal bars from the base objective to the low and high case, widest on top."""
-    origin = base if base is not None else frame[["low_objective", "high_objective"]].min(axis=1)
-    fig = go.Figure()
+    """Horizontal bars from the base objective (``unit``) to each parameter's low and high
+    case, in ``frame``'s order from the top; a case with no optimal plan draws no bar, a red
+    cross at the base and is named in the parameter's label. report.html,
+    charts/tornado.png and the tornado.png of ``chipalloc tornado``."""
+    labels = [_label(r) for r in frame.to_dict("records")]
+    low, high = frame["low_objective"], frame["high_objective"]
+    origin = [base] * len(frame) if base is not None else pd.concat([low, high], axis=1).min(axis=1)
+    origin = [float(o) if pd.notna(o) else 0.0 for o in origin]
+    series = []
     for side, colour in (("low", "#4e79a7"), ("high", "#f28e2b")):
-        fig.add_bar(
-            y=frame["parameter"],
-            x=frame[f"{side}_objective"] - origin,
-            base=origin,
-            orientation="h",
-            name=f"{side} case",
-            marker_color=colour,
-            hovertemplate="%{y}: %{x:+,.4s} against the base<extra>" + side + "</extra>",
-        )
-    if base is not None:
-        fig.add_vline(x=base, line={"color": "#111111", "dash": "dot"}, annotation_text="base")
-    fig.update_layout(
-        title="Tornado: the objective in each parameter's low and high case",
-        barmode="overlay",
-        template="plotly_white",
-        width=WIDTH,
-        height=200 + 40 * len(frame),
-        xaxis_title=f"objective ({unit})" if unit else "objective",
-        yaxis={"type": "category", "title": "parameter"},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        values = frame[f"{side}_objective"].tolist()
+        series.append(Series(f"{side} case", labels, values, colour=colour, base=origin))
+    missing = [
+        (label, at)
+        for label, at, lo, hi in zip(labels, origin, low, high, strict=True)
+        for v in (lo, hi)
+        if pd.isna(v)
+    ]
+    if missing:
+        names, at = [m[0] for m in missing], [m[1] for m in missing]
+        series.append(Series("case with no optimal plan", names, at, "markers", FAILED, marker="x"))
+    panel = Panel(
+        series,
+        x_title="parameter",
+        y_title=f"objective ({unit})" if unit else "objective",
+        categories=labels,
+        horizontal=True,
+        zero=False,
+        vline=base,
     )
+    for s in series:  # trace order bottom to top, as plotly lists horizontal bars
+        s.x, s.y = s.x[::-1], s.y[::-1]
+        if isinstance(s.base, list):
+            s.base = s.base[::-1]
     caption = "Each bar runs from the base objective to the objective in the parameter's low "
-    caption += "(blue) or high (orange) case; the widest swing is on top."
-    return Chart("tornado", "Tornado", caption, fig)
+    caption += "(blue) or high (orange) case; the widest swing is on top. A case with no "
+    caption += "optimal plan has no bar: a red cross at the base, and its label says so."
+    heading = "Tornado: the objective in each parameter's low and high case"
+    return Chart(
+        "tornado", "Tornado", caption, heading, [panel], 1, 240 + 40 * len(frame), "overlay"
+    )
+
+
+def _status(row: dict, side: str) -> str:
+    """``optimal`` or what went wrong in one case (tornado.csv ``<side>_status``)."""
+    status = row.get(f"{side}_status")
+    if isinstance(status, str) and status:
+        return status
+    return "optimal" if pd.notna(row[f"{side}_objective"]) else "no optimal plan"
+
+
+def _label(row: dict) -> str:
+    """The parameter, with the cases that have no optimal plan: ``x (low case infeasible)``."""
+    bad = [f"{s} case {_status(row, s)}" for s in ("low", "high") if _status(row, s) != "optimal"]
+    return f"{row['parameter']} ({', '.join(bad)})" if bad else str(row["parameter"])
 
 
 def tornado_page(folder: Path) -> tuple[str, Summary, list[Chart], list[str]]:
-    """(title, summary rows, charts, tables) for tornado.csv."""
-    frame = read_table(folder, "tornado", ("low_objective", "high_objective"), ("parameter",))
+    """(title, summary rows, charts, tables) for tornado.csv; a case with no optimal plan
+    has no objective (never 0) and its parameter no swing: it is ranked last."""
+    frame = read_table(
+        folder, "tornado", ("low_objective", "high_objective"), ("parameter",), blank=None
+    )
     unit = study_meta(folder, "tornado").get("objective_unit")
     known = frame["base_objective"].dropna() if "base_objective" in frame else pd.Series()
     base = float(known.iloc[0]) if len(known) else None
+    for side in ("low", "high"):  # a case that is not optimal has no objective
+        solved = [_status(r, side) == "optimal" for r in frame.to_dict("records")]
+        frame[f"{side}_objective"] = frame[f"{side}_objective"].where(solved)
     frame = frame.assign(swing=(frame["high_objective"] - frame["low_objective"]).abs())
     ranked = frame.sort_values("swing", ascending=False, na_position="last", kind="stable")
     summary: Summary = [("Parameters", str(len(frame)))]
@@ -145,13 +190,18 @@ def tornado_page(folder: Path) -> tuple[str, Summary, list[Chart], list[str]]:
     if ranked["swing"].notna().any():
         top = ranked.iloc[0]
         summary.append(("Largest swing", f"{top['parameter']}: {amount(top['swing'], '', unit)}"))
-    failed = ranked[ranked["swing"].isna()]
-    if len(failed):
-        summary.append(("Not solved", ", ".join(failed["parameter"])))
+    bad = [_label(r) for r in ranked.to_dict("records") if pd.isna(r["swing"])]
+    if bad:
+        summary.append(("Not solved", bad))
+
+    def case(row: dict, side: str) -> str:
+        status = _status(row, side)
+        return amount(row[f"{side}_objective"], "", unit) if status == "optimal" else status
+
     rows = [
-        [r.parameter, *(amount(v, "", unit) for v in (r.low_objective, r.high_objective, r.swing))]
-        for r in ranked.itertuples()
+        [r["parameter"], case(r, "low"), case(r, "high"), amount(r["swing"], "", unit)]
+        for r in ranked.to_dict("records")
     ]
     header = ["parameter", "low case", "high case", "swing"]
-    charts = [tornado_chart(ranked.iloc[::-1], base, unit)]
+    charts = [tornado_chart(ranked, base, unit)]
     return "Tornado", summary, charts, [html_table(header, rows, "Parameters by swing")]

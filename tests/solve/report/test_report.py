@@ -2,7 +2,8 @@
 
 The browser test opens report.html in headless Chromium (Debian's ``chromium``, which
 .ci/run installs) through Playwright's Python package; it is skipped only when no
-Chromium is installed. The PNG test needs the same Chromium (kaleido draws with it).
+Chromium is installed. PNGs are drawn by matplotlib and need no browser: they are tested
+with PATH holding no Chromium and kaleido never imported.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import contextlib
 import json
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -25,6 +28,7 @@ from chipalloc.solve.cli.app import app
 from chipalloc.solve.report.charts import solve_charts
 from chipalloc.solve.report.data import ReportError, load_solve
 from chipalloc.solve.report.html import build_page, write_report
+from chipalloc.solve.report.pages import sweep as sweep_pages
 from chipalloc.solve.report.pages.summary import solve_summary
 from chipalloc.solve.report.palette import KNOWN, SPARE, Palette
 
@@ -292,7 +296,6 @@ def test_report_html_is_self_contained(solved):
     assert text.index('id="summary"') < text.index('<section class="chart"')
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="PNG charts need Chromium (apt-get install chromium)")
 def test_png_charts_are_drawn(solved):
     pngs = sorted((solved / "charts").glob("*.png"))
     assert [p.stem for p in pngs] == sorted(
@@ -309,12 +312,145 @@ def test_png_charts_are_drawn(solved):
         assert_not_blank(path, min_width=1000)
 
 
-def test_without_a_browser_the_html_is_still_written(studies, monkeypatch):
-    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chrome")
+NO_BROWSER = """
+import sys
+from pathlib import Path
+from chipalloc.solve.report.html import write_report
+for folder in sys.argv[1:]:
+    report = write_report(Path(folder))
+    assert not report.warnings, report.warnings
+    print(*(p for p in report.pngs), sep="\\n")
+assert not [m for m in sys.modules if m.startswith(("kaleido", "choreographer"))]
+"""
+
+
+def test_pngs_need_no_browser(solved, studies, tmp_path):
+    """Every chart of every kind of report is a PNG on a machine with no browser."""
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    env = {"PATH": str(empty), "HOME": str(tmp_path), "BROWSER_PATH": "/nonexistent/chrome"}
+    folders = [solved, *studies.values()]
+    run = subprocess.run(
+        [sys.executable, "-c", NO_BROWSER, *map(str, folders)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    pngs = [Path(line) for line in run.stdout.split()]
+    names = {"compare", "compare_change", "sweep", "tornado", "site_power", "costs"}
+    assert names <= {p.stem for p in pngs} and len(pngs) == 6 + 2 + 1 + 1
+    for path in pngs:
+        assert_not_blank(path, min_width=1000)
+
+
+def test_a_png_that_cannot_be_drawn_is_named_with_why(studies, monkeypatch):
+    def broken(chart, path):
+        raise RuntimeError("no room on the disk")
+
+    monkeypatch.setattr("chipalloc.solve.report.figure.Chart.png", broken)
     report = write_report(studies["tornado"])
     assert report.pngs == []
-    assert report.warnings and "need Chrome or Chromium" in report.warnings[0]
-    assert "need Chrome or Chromium" in report.html.read_text()
+    (warning,) = report.warnings
+    assert "tornado.png (RuntimeError: no room on the disk)" in warning
+    assert "camera button" in warning and warning in report.html.read_text()
+
+
+def test_cli_pngs_and_the_report_share_one_definition(studies, monkeypatch, tmp_path):
+    """sweep.png of ``chipalloc sweep`` and the report's sweep chart are one Chart, built by
+    pages.sweep.sweep_chart; its series are sweep.csv's values (tornado likewise)."""
+    built: dict[str, list] = {"sweep": [], "tornado": []}
+    for kind in built:
+        original = getattr(sweep_pages, f"{kind}_chart")
+
+        def spy(*args, _original=original, _kind=kind):
+            built[_kind].append(_original(*args))
+            return built[_kind][-1]
+
+        monkeypatch.setattr(sweep_pages, f"{kind}_chart", spy)
+    scenario = studies["sweep"].parent / "quarterly"
+    edit = "{table: chip_supply, where: {chip: GB200}, column: unit_cost_usd, scale: [0.8, 1.2]}"
+    out = tmp_path / "sweep"
+    command = ["sweep", str(scenario), "--edit", edit, "--out", str(out), "--workers", "1", "-q"]
+    assert runner.invoke(app, command).exit_code == 0
+    (cli,) = built["sweep"]
+    assert_not_blank(out / "sweep.png", min_width=1000)
+    (report,) = build_page(out).charts
+    assert report.figure.to_dict() == cli.figure.to_dict()
+    table = pd.read_csv(out / "sweep.csv")
+    objective = cli.panels[0].series[0]
+    assert objective.x == table["value_1"].tolist()
+    assert objective.y == pytest.approx(table["objective"].tolist(), rel=1e-9)
+    write_report(out)
+    same = Image.open(out / "charts" / "sweep.png").tobytes()
+    assert same == Image.open(out / "sweep.png").tobytes()
+
+    spec = studies["tornado"].parent / "tornado.yaml"
+    out = tmp_path / "tornado"
+    command = ["tornado", str(scenario), "--spec", str(spec), "--out", str(out), "-q"]
+    assert runner.invoke(app, [*command, "--workers", "1"]).exit_code == 0
+    (cli,) = built["tornado"]
+    assert_not_blank(out / "tornado.png", min_width=1000)
+    table = pd.read_csv(out / "tornado.csv").iloc[::-1]  # drawn bottom to top
+    low = cli.panels[0].series[0]
+    assert low.y == pytest.approx(table["low_objective"].tolist(), rel=1e-12)
+    assert build_page(out).charts[0].figure.to_dict() == cli.figure.to_dict()
+
+
+def test_tornado_case_with_no_plan_is_failed_not_zero(tmp_path):
+    """fairwater_timing's low case is infeasible: no $0 bar, no swing, ranked last; the
+    largest swing is the optimal parameter's."""
+    folder = tmp_path / "tornado"
+    folder.mkdir()
+    base = 134.75e9
+    pd.DataFrame(
+        {
+            "parameter": ["fairwater_timing", "gb200_price"],
+            "low_objective": [None, 130e9],
+            "high_objective": [134.9e9, 140e9],
+            "base_objective": [base, base],
+            "low_delta": [None, 130e9 - base],
+            "high_delta": [134.9e9 - base, 140e9 - base],
+            "swing": [None, 10e9],
+            "low_status": ["infeasible", "optimal"],
+            "high_status": ["optimal", "optimal"],
+            "low_message": ["power at fairwater-atl in 2026Q1", ""],
+            "high_message": ["", ""],
+        }
+    ).to_csv(folder / "tornado.csv", index=False)
+    (folder / "tornado.json").write_text(json.dumps({"objective_unit": "USD"}))
+    report = write_report(folder)
+    rows = dict(build_page(folder).summary)
+    assert rows["Largest swing"] == "gb200_price: $10.00B"
+    assert rows["Not solved"] == ["fairwater_timing (low case infeasible)"]
+    text = report.html.read_text().replace(get_plotlyjs(), "")
+    assert "$0" not in text and "<td>fairwater_timing</td><td>infeasible</td>" in text
+    (chart,) = build_page(folder).charts
+    labels = chart.panels[0].categories
+    assert labels == ["gb200_price", "fairwater_timing (low case infeasible)"]  # top first
+    low = dict(zip(chart.figure.data[0].y, chart.figure.data[0].x, strict=True))
+    assert pd.isna(low["fairwater_timing (low case infeasible)"])
+    (cross,) = [t for t in chart.figure.data if t.name == "case with no optimal plan"]
+    assert list(cross.y) == ["fairwater_timing (low case infeasible)"] and list(cross.x) == [base]
+    assert_not_blank(folder / "charts" / "tornado.png", min_width=1000)
+
+
+def test_compare_names_a_variant_with_no_plan(tmp_path):
+    folder = tmp_path / "compare"
+    folder.mkdir()
+    pd.DataFrame(
+        {
+            "variant": ["base", "tight"],
+            "status": ["optimal", "infeasible"],
+            "objective": [10.0, None],
+            "total_cost_usd": [10.0, None],
+        }
+    ).to_csv(folder / "compare.csv", index=False)
+    page = build_page(folder)
+    assert page.charts[0].panels[0].categories == ["base", "tight (infeasible)"]
+    assert [t.name for t in page.charts[1].figure.data] == ["tight (infeasible)"]
+    assert write_report(folder).warnings == []
 
 
 def assert_not_blank(path: Path, min_width: int) -> None:
@@ -403,6 +539,8 @@ def test_sweep_page_leaves_out_failed_points(tmp_path):
     page = build_page(sweep)
     assert list(page.charts[0].figure.data[0].x) == [1.0, 3.0]
     assert dict(page.summary)["Not solved"] == ["value_1 = 2.0: power at A in P0"]
+    (failed,) = [t for t in page.charts[0].figure.data if t.name == "no optimal plan"]
+    assert list(failed.x) == [2.0] and failed.marker.symbol == "x"
 
 
 def test_tornado_page_puts_the_widest_swing_on_top(studies):
