@@ -20,6 +20,7 @@ from .problems import Problem, ScenarioError
 from .scenario import Scenario
 from .schema import TABLES, Settings, TableSpec
 from .validate import check_scenario
+from .yaml_keys import safe_load_noting_duplicates
 
 BASE_DIR = Path(__file__).parent / "base"
 """The default scenario shipped with the package."""
@@ -46,14 +47,17 @@ def load_scenario(folder: str | Path) -> Scenario:
         frame = read_csv(path, problems)
         if frame is not None:
             raw[spec.name] = frame
-    settings = read_yaml(folder / "scenario.yaml", problems)
+    yaml_warnings: list[str] = []
+    settings = read_yaml(folder / "scenario.yaml", problems, yaml_warnings)
     if problems:
         for name, frame in raw.items():
             validate_table(TABLES[name], frame, problems)
         validate_settings(settings, problems, [])
         raise ScenarioError(problems)
     settings.setdefault("name", folder.resolve().name)
-    return build_scenario(raw, settings, source=str(folder))
+    scenario = build_scenario(raw, settings, source=str(folder))
+    scenario.warnings[:0] = yaml_warnings
+    return scenario
 
 
 def read_csv(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
@@ -153,10 +157,13 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
         return None
 
 
-def read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any]:
+def read_yaml(
+    path: Path, problems: list[Problem], warnings: list[str] | None = None
+) -> dict[str, Any]:
     """scenario.yaml as a mapping (safe loading only); an absent file is an empty mapping.
 
-    A key left empty (``key:``, i.e. null) counts as absent and takes its default.
+    A key left empty (``key:``, i.e. null) counts as absent and takes its default. A key
+    given twice takes the last value, with a warning added to ``warnings``.
     """
     if not path.exists():
         return {}
@@ -164,10 +171,12 @@ def read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any]:
     if text is None:
         return {}
     try:
-        data = yaml.safe_load(text)
+        data, duplicates = safe_load_noting_duplicates(text, path.name)
     except yaml.YAMLError as err:
         problems.append(Problem(path.name, f"is not valid YAML ({err})".replace("\n", " ")))
         return {}
+    if warnings is not None:
+        warnings.extend(duplicates)
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -18,17 +18,24 @@ from .load import build_scenario
 from .problems import Problem, ScenarioError
 from .scenario import Scenario
 from .schema import TABLES, Settings
+from .yaml_keys import safe_load_noting_duplicates
 
 OPERATIONS = ("scale", "add", "set", "shift")
 PERIOD_TABLES = ("periods", "chip_supply", "site_power")
 _CAPACITY = {"chip_supply": "max_units", "site_power": "power_mw"}
 
 
-def load_overrides(path: str | Path) -> dict[str, list[dict[str, Any]]]:
-    """Read an overrides YAML (safe loading): variant name -> list of edits."""
+def load_overrides(
+    path: str | Path, warnings: list[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Read an overrides YAML (safe loading): variant name -> list of edits.
+
+    A key given twice (a variant, an edit's field) warns into ``warnings``.
+    """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        data, duplicates = safe_load_noting_duplicates(text, path.name)
     except FileNotFoundError:
         raise ScenarioError([Problem(str(path), "overrides file not found")]) from None
     except OSError as err:
@@ -38,6 +45,8 @@ def load_overrides(path: str | Path) -> dict[str, list[dict[str, Any]]]:
         raise ScenarioError([Problem(path.name, msg)]) from None
     if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
         raise ScenarioError([Problem(path.name, "must map each variant name to a list of edits")])
+    if warnings is not None:
+        warnings.extend(duplicates)
     return {str(k): v for k, v in data.items()}
 
 

@@ -50,6 +50,44 @@ def _decimal(value: Any) -> Any:
     return value
 
 
+MAGNITUDES: dict[str, tuple[float, str]] = {
+    "usd": (1e15, "USD"),
+    "unit_cost": (1e9, "USD per accelerator"),
+    "build_cost": (1e12, "USD per MW"),
+    "lease": (1e8, "USD per kW-month"),
+    "energy": (1e8, "USD per MWh"),
+    "penalty": (1e15, "USD per PFLOPS-year"),
+    "demand": (1e12, "PFLOPS"),
+    "perf": (1e6, "PFLOPS per accelerator"),
+    "power_kw": (1e4, "kW per accelerator"),
+    "mw": (1e8, "MW"),
+    "units": (1e12, "accelerators"),
+    "pue": (10.0, "(facility / IT power)"),
+    "years": (100.0, "years"),
+}
+"""Largest value chipalloc supports per column kind (docs/validation.md, "Supported
+magnitudes"): inside these HiGHS solves the scaled LP reliably; beyond them it may fail."""
+
+MAX_MIN_SPEND_USD = 1e21
+"""An operator_min_spend_usd above this is modelled as this: it is infeasible either way
+(no realistic scenario can pay that much lease), and HiGHS takes 1e20 model units as
+infinite and solves slowly near it."""
+
+
+def _within(kind: str) -> AfterValidator:
+    limit, unit = MAGNITUDES[kind]
+
+    def check(value: float | None) -> float | None:
+        if value is not None and abs(value) > limit:
+            raise ValueError(
+                f"{value:g} is beyond the range chipalloc supports (at most {limit:g} {unit}; "
+                "see 'Supported magnitudes' in docs/validation.md)"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
 Blank = BeforeValidator(_blank_to_none)
 Decimal = BeforeValidator(_decimal)
 Finite = Field(allow_inf_nan=False)
@@ -73,16 +111,16 @@ class Row(BaseModel):
 
 class PeriodRow(Row):
     period: Ident
-    years: Positive
-    demand_pflops: NonNeg
-    capex_budget_usd: OptNonNeg = None
+    years: Annotated[Positive, _within("years")]
+    demand_pflops: Annotated[NonNeg, _within("demand")]
+    capex_budget_usd: Annotated[OptNonNeg, _within("usd")] = None
 
 
 class ChipRow(Row):
     chip: Ident
     vendor: Ident
-    perf_pflops: Positive
-    power_kw: Positive
+    perf_pflops: Annotated[Positive, _within("perf")]
+    power_kw: Annotated[Positive, _within("power_kw")]
     lifetime_periods: Count
     cooling: Cooling
     operators: OptIdent = None
@@ -91,33 +129,33 @@ class ChipRow(Row):
 class ChipSupplyRow(Row):
     chip: Ident
     period: Ident
-    max_units: NonNeg
-    unit_cost_usd: NonNeg
+    max_units: Annotated[NonNeg, _within("units")]
+    unit_cost_usd: Annotated[NonNeg, _within("unit_cost")]
 
 
 class SiteRow(Row):
     site: Ident
     operator: Ident
-    pue: Annotated[float, Blank, Decimal, Finite, Field(ge=1)]
+    pue: Annotated[float, Blank, Decimal, Finite, Field(ge=1), _within("pue")]
     cooling: Cooling
-    lease_usd_per_kw_month: NonNeg
-    build_cost_usd_per_mw: NonNeg
+    lease_usd_per_kw_month: Annotated[NonNeg, _within("lease")]
+    build_cost_usd_per_mw: Annotated[NonNeg, _within("build_cost")]
     build_lead_periods: CountFrom0
     build_lifetime_periods: Count
-    max_build_mw: NonNeg
+    max_build_mw: Annotated[NonNeg, _within("mw")]
 
 
 class SitePowerRow(Row):
     site: Ident
     period: Ident
-    power_mw: NonNeg
-    energy_usd_per_mwh: NonNeg
+    power_mw: Annotated[NonNeg, _within("mw")]
+    energy_usd_per_mwh: Annotated[NonNeg, _within("energy")]
 
 
 class InitialFleetRow(Row):
     chip: Ident
     site: Ident
-    units: NonNeg
+    units: Annotated[NonNeg, _within("units")]
     remaining_periods: Count
 
 
@@ -137,9 +175,11 @@ class Settings(BaseModel):
     description: str = ""
     objective: Literal["min_cost", "max_compute"] = "min_cost"
     discount_rate: Annotated[float, Decimal, Finite, Field(ge=0)] = 0.08
-    unmet_penalty_usd_per_pflops_year: Annotated[float, Decimal, Finite, Field(gt=0)] = 1.0e9
+    unmet_penalty_usd_per_pflops_year: Annotated[
+        float, Decimal, Finite, Field(gt=0), _within("penalty")
+    ] = 1.0e9
     load_factor: Annotated[float, Decimal, Finite, Field(gt=0, le=1)] = 1.0
-    total_budget_usd: Annotated[float, Decimal, Finite, Field(gt=0)] | None = None
+    total_budget_usd: Annotated[float, Decimal, Finite, Field(gt=0), _within("usd")] | None = None
 
 
 class TableSpec(BaseModel):

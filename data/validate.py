@@ -6,6 +6,7 @@ Every rule appends to one list, so all problems are reported together.
 
 from __future__ import annotations
 
+import difflib
 import re
 
 import pandas as pd
@@ -44,6 +45,7 @@ def check_scenario(sc: Scenario) -> list[Problem]:
     problems += _initial_fleet(sc)
     problems += _build_power_rows(sc)
     problems += _policies(sc)
+    _chips_without_site(sc)
     if sc.settings.objective == "max_compute" and sc.settings.total_budget_usd is None:
         problems.append(
             Problem(
@@ -185,3 +187,29 @@ def _policies(sc: Scenario) -> list[Problem]:
                 "compute"
             )
     return out
+
+
+def _chips_without_site(sc: Scenario) -> None:
+    """Warn about a chip no site can host (often a typo in ``operators``): it is never used."""
+    operators = list(dict.fromkeys(sc.sites["operator"]))
+    liquid = set(sc.sites.loc[sc.sites["cooling"] == "liquid", "operator"])
+    for label, row in sc.chips.iterrows():
+        chip = row["chip"]
+        if any(sc.compatible(chip, s) for s in sc.sites["site"]):
+            continue
+        allowed = sorted(sc.chip_operators[chip] or [])
+        named = ";".join(allowed) if allowed else "any operator"
+        hints = []
+        for name in allowed:
+            if name not in operators:
+                close = difflib.get_close_matches(name, operators, n=1)
+                if close:
+                    hints.append(f"did you mean '{close[0]}' for '{name}'?")
+        if row["cooling"] == "liquid" and not any(o in liquid for o in allowed or operators):
+            hints.append("no site of those operators has liquid cooling")
+        hint = f" ({'; '.join(hints)})" if hints else ""
+        sc.warnings.append(
+            f"chips.csv, row {_row(label)}: chip '{chip}' (operators {named}, cooling "
+            f"{row['cooling']}) fits no site, so it is never bought; operators with sites: "
+            f"{', '.join(operators) or 'none'}{hint}"
+        )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import pyomo.core as pyo
 
 from chipalloc.data import Scenario
+from chipalloc.data.schema import MAX_MIN_SPEND_USD
 
 from .rows import relation
 from .spec import FamilySpec
@@ -65,7 +66,8 @@ def min_spend_targets(sc: Scenario) -> dict[tuple[str, str], float]:
     targets: dict[tuple[str, str], float] = {}
     for r in rows.to_dict("records"):
         key = (r["name"], r["from_period"] or ALL_PERIODS)
-        targets[key] = max(targets.get(key, 0.0), r["value"] / USD)
+        value = min(r["value"], MAX_MIN_SPEND_USD)  # beyond it: infeasible either way
+        targets[key] = max(targets.get(key, 0.0), value / USD)
     return targets
 
 

@@ -55,7 +55,12 @@ def load(
     if variant is not None:
         if overrides is None:
             overrides = Path(path or BASE_DIR) / "variants.yaml"
-        scenario = apply_variant(scenario, load_overrides(overrides), variant)
+        notes: list[str] = []
+        edits = load_overrides(overrides, notes)
+        # a variant rebuilds the scenario: keep what was said about scenario.yaml itself
+        base_notes = [w for w in scenario.warnings if w.startswith("scenario.yaml")]
+        scenario = apply_variant(scenario, edits, variant)
+        scenario.warnings[:0] = [w for w in base_notes + notes if w not in scenario.warnings]
     return scenario
 
 

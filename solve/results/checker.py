@@ -15,7 +15,7 @@ import pandas as pd
 
 from chipalloc.data import Scenario
 from chipalloc.model import build_share, capex_share
-from chipalloc.solve.results.write import safe_cell
+from chipalloc.solve.results.write import unescape_cell
 
 REL_TOL = 1e-6
 ABS_TOL = 1e-4
@@ -67,19 +67,10 @@ class PlanCheck:
         self.problems: list[str] = []
 
     def unescape(self, frame: pd.DataFrame, columns: list[str]) -> None:
-        """Undo the export's formula escaping (``safe_cell``) for the scenario's own names."""
-        sc = self.sc
-        names = [
-            *sc.period_labels,
-            *sc.chips["chip"],
-            *sc.chips["vendor"],
-            *sc.sites["site"],
-            *sc.sites["operator"],
-        ]
-        original = {safe_cell(name): name for name in names}
+        """Undo the export's formula escaping (``safe_cell``): one leading quote removed."""
         for column in columns:
             if column in frame.columns:
-                frame[column] = frame[column].map(lambda v: original.get(v, v))
+                frame[column] = frame[column].map(unescape_cell)
 
     def run(self) -> list[str]:
         """Every violation found (empty when the plan satisfies MODEL.md)."""

@@ -23,11 +23,27 @@ from typing import Any
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ESCAPE = "'"
+"""Prefixed to a text cell a spreadsheet would read as a formula, and to one already
+starting with it, so the escaping is reversible: ``unescape_cell`` drops exactly one."""
 
 
 def safe_cell(value: Any) -> Any:
-    """A text cell starting with = + - @ (or tab, CR) gets a leading ' so no formula runs."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+    """A text cell starting with = + - @ (or tab, CR) gets a leading ' so no formula runs.
+
+    A cell already starting with ' gets one too, so ``=x`` and ``'=x`` stay distinct
+    (``'=x`` and ``''=x``) and ``unescape_cell`` gives back the original.
+    """
+    if isinstance(value, str) and value.startswith((*FORMULA_STARTS, ESCAPE)):
+        return ESCAPE + value
+    return value
+
+
+def unescape_cell(value: Any) -> Any:
+    """The inverse of ``safe_cell``: one leading ' removed from a text cell."""
+    if isinstance(value, str) and value.startswith(ESCAPE):
+        return value[len(ESCAPE) :]
+    return value
 
 
 def safe_text(frame: pd.DataFrame) -> pd.DataFrame:

@@ -253,3 +253,88 @@ def test_a_terminal_gets_the_problems_as_a_table(monkeypatch):
     text = buffer.getvalue()
     assert "Invalid scenario in variant 'negative', edit 1" in text
     assert "chip_supply.csv" in text and "max_units" in text
+
+
+def test_a_chip_no_site_can_host_is_a_warning_with_a_did_you_mean(tmp_path):
+    folder = copy_base(tmp_path)
+    path = folder / "chips.csv"
+    path.write_text(path.read_text().replace("air,microsoft;oracle", "air,microsfot"))
+    result = invoke("validate", folder)
+    assert result.exit_code == 0, result.output
+    text = flat(result.output)
+    assert (
+        "chips.csv, row 3: chip 'MI355X' (operators microsfot, cooling air) fits no site, "
+        "so it is never bought; operators with sites: microsoft, proprietary "
+        "(did you mean 'microsoft' for 'microsfot'?)"
+    ) in text
+
+
+def test_a_liquid_chip_with_only_air_sites_of_its_operator_is_a_warning(tmp_path):
+    folder = copy_base(tmp_path)
+    path = folder / "chips.csv"
+    path.write_text(path.read_text().replace("liquid,\n", "liquid,proprietary\n"))
+    path = folder / "sites.csv"
+    path.write_text(path.read_text().replace("proprietary,1.3,liquid", "proprietary,1.3,air"))
+    (folder / "initial_fleet.csv").unlink()
+    result = invoke("validate", folder)
+    assert result.exit_code == 0, result.output
+    assert "chip 'GB200' (operators proprietary, cooling liquid) fits no site" in flat(
+        result.output
+    )
+    assert "no site of those operators has liquid cooling" in flat(result.output)
+
+
+def test_a_duplicated_yaml_key_is_a_warning_naming_file_key_and_line(tmp_path):
+    folder = copy_base(tmp_path)
+    (folder / "scenario.yaml").write_text("name: a\nload_factor: 0.5\nload_factor: 0.9\n")
+    (folder / "variants.yaml").write_text(
+        "v:\n  - {table: periods, column: years, scale: 1}\n"
+        "v:\n  - {table: periods, column: years, scale: 2, scale: 1}\n"
+    )
+    result = invoke("validate", folder)
+    assert result.exit_code == 0, result.output
+    text = flat(result.output)
+    assert (
+        "scenario.yaml, line 3: key 'load_factor' is given again (first on line 2); "
+        "the value on line 3 is used"
+    ) in text
+    assert load_scenario(folder).settings.load_factor == 0.9
+    result = invoke("validate", folder, "--variant", "v")
+    assert result.exit_code == 0, result.output
+    text = flat(result.output)
+    assert "scenario.yaml, line 3: key 'load_factor' is given again" in text
+    assert "variants.yaml, line 3: key 'v' is given again (first on line 1)" in text
+    assert "variants.yaml, line 4: key 'scale' is given again (first on line 4)" in text
+
+
+def test_a_minimum_spend_beyond_any_possible_spend_is_infeasible_not_an_error(tmp_path):
+    """MODEL.md allows any minimum spend: 1e30 USD is exit 3 (explained), never exit 1."""
+    folder = copy_base(tmp_path)
+    (folder / "policies.csv").write_text(
+        "kind,name,value,from_period\noperator_min_spend_usd,microsoft,1e30,\n"
+    )
+    result = invoke("solve", folder, "--out", tmp_path / "out", "-q")
+    assert result.exit_code == 3, result.output
+    assert "operator_min_spend_usd" in flat(result.output)
+
+
+def test_values_at_the_supported_magnitudes_solve(tmp_path):
+    """Every USD column near its supported maximum, demand and penalty too: exit 0."""
+    folder = copy_base(tmp_path)
+    (folder / "scenario.yaml").write_text("unmet_penalty_usd_per_pflops_year: 9e14\n")
+    (folder / "policies.csv").write_text("kind,name,value,from_period\n")
+    for name, column, value in [
+        ("periods.csv", "demand_pflops", "9e11"),
+        ("periods.csv", "capex_budget_usd", "9e14"),
+        ("chip_supply.csv", "unit_cost_usd", "9e8"),
+        ("site_power.csv", "energy_usd_per_mwh", "9e7"),
+    ]:
+        path = folder / name
+        lines = path.read_text().splitlines()
+        at = lines[0].split(",").index(column)
+        rows = [line.split(",") for line in lines[1:]]
+        for row in rows:
+            row[at] = value
+        path.write_text("\n".join([lines[0], *(",".join(r) for r in rows)]) + "\n")
+    result = invoke("solve", folder, "--out", tmp_path / "out", "-q")
+    assert result.exit_code == 0, result.output

@@ -16,7 +16,12 @@ from builders import chip, periods, power, site, supply, write_scenario
 from typer.testing import CliRunner
 
 from chipalloc.solve.cli.app import app
-from chipalloc.solve.results.write import restore_interrupted, safe_cell, write_folder
+from chipalloc.solve.results.write import (
+    restore_interrupted,
+    safe_cell,
+    unescape_cell,
+    write_folder,
+)
 
 runner = CliRunner()
 
@@ -132,11 +137,32 @@ def test_same_inputs_give_byte_identical_csvs(scenario, tmp_path):
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tx", "'\tx"),
         ("fair=water", "fair=water"),
+        ("'=x", "''=x"),
+        ("'quoted", "''quoted"),
         (-1.5, -1.5),
     ],
 )
 def test_safe_cell(cell, written):
     assert safe_cell(cell) == written
+    assert unescape_cell(written) == cell
+
+
+def test_ids_equal_after_a_naive_escape_stay_distinct_and_check(tmp_path):
+    """``=x`` and ``'=x`` are both valid ids: written as ``'=x`` and ``''=x``, checked back."""
+    folder = write_scenario(
+        tmp_path / "quotes",
+        periods=periods(2, [150.0, 450.0]),
+        chips=[chip(chip="=x"), chip(chip="'=x", perf_pflops=2.0)],
+        chip_supply=supply("=x", 2, 100.0, 10.0) + supply("'=x", 2, 100.0, 15.0),
+        sites=[site(site="=s"), site(site="'=s", operator="'own")],
+        site_power=power("=s", 2, 0.5) + power("'=s", 2, 0.5),
+    )
+    out = tmp_path / "out"
+    solve_to(folder, out)
+    with open(out / "plan.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["chip"] for r in rows} == {"'=x", "''=x"}
+    assert {r["site"] for r in rows} <= {"'=s", "''=s"}
 
 
 def test_formula_like_names_are_escaped_and_the_plan_still_checks(tmp_path):
