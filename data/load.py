@@ -9,14 +9,15 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .problems import Problem, ScenarioError
+from . import limits
+from .problems import Problem, ScenarioError, more_like_this
 from .scenario import Scenario
 from .schema import TABLES, Settings, TableSpec
 from .validate import check_scenario
@@ -64,7 +65,7 @@ def read_csv(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
     are padded with empty cells; extra cells are an error unless they are empty.
     """
     name = path.name
-    text = read_text(path, problems)
+    text = read_text(path, problems, limits.MAX_CSV_BYTES)
     if text is None:
         return None
     if not text.strip():
@@ -82,14 +83,14 @@ def read_csv(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
     keep = [i for i, h in enumerate(header) if h or any(_cell(c, i) for _, c in body)]
     if not _header_ok(name, [header[i] for i in keep], keep, problems):
         return None
-    ok = True
-    for number, cells in body:
-        if _filled(cells[len(header) :]):
-            problems.append(
-                Problem(name, f"has {len(cells)} cells but the header has {len(header)}", number)
-            )
-            ok = False
-    if not ok:
+    ragged = [(number, cells) for number, cells in body if _filled(cells[len(header) :])]
+    for number, cells in ragged[: limits.MAX_PROBLEMS_PER_COLUMN]:
+        problems.append(
+            Problem(name, f"has {len(cells)} cells but the header has {len(header)}", number)
+        )
+    if len(ragged) > limits.MAX_PROBLEMS_PER_COLUMN:
+        problems.append(more_like_this(name, None, len(ragged) - limits.MAX_PROBLEMS_PER_COLUMN))
+    if ragged:
         return None
     rows = [[_cell(cells, i) for i in keep] for _, cells in body]
     columns = [header[i] for i in keep]
@@ -127,7 +128,8 @@ def _header_ok(name: str, header: list[str], at: list[int], problems: list[Probl
                     Problem(name, f"columns are separated by {label}; use commas", row=1)
                 )
                 return False
-    for h in sorted({h for h in header if h and header.count(h) > 1}):
+    counts = Counter(header)
+    for h in sorted(h for h, n in counts.items() if h and n > 1):
         problems.append(Problem(name, "column appears more than once", row=1, column=h))
     for h, i in zip(header, at, strict=True):
         if not h:
@@ -137,12 +139,15 @@ def _header_ok(name: str, header: list[str], at: list[int], problems: list[Probl
     return len(problems) == before
 
 
-def read_text(path: Path, problems: list[Problem]) -> str | None:
-    """A file's text (UTF-8, with or without BOM), or None with a problem."""
+def read_text(path: Path, problems: list[Problem], limit: int) -> str | None:
+    """A regular file's text (UTF-8, with or without BOM) of at most ``limit`` bytes.
+
+    None with a problem if it is not a regular file, is too large or is not UTF-8.
+    """
     try:
-        data = path.read_bytes()
-    except OSError as err:
-        problems.append(Problem(path.name, f"cannot be read ({err.strerror or err})"))
+        data = limits.read_bytes(path, limit)
+    except limits.InputError as err:
+        problems.append(Problem(path.name, str(err)))
         return None
     try:
         return data.decode("utf-8-sig")
@@ -160,13 +165,13 @@ def read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any]:
     """
     if not path.exists():
         return {}
-    text = read_text(path, problems)
+    text = read_text(path, problems, limits.MAX_YAML_BYTES)
     if text is None:
         return {}
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        problems.append(Problem(path.name, f"is not valid YAML ({err})".replace("\n", " ")))
+        data = limits.parse_yaml(text)
+    except limits.InputError as err:
+        problems.append(Problem(path.name, str(err)))
         return {}
     if data is None:
         return {}
@@ -249,11 +254,19 @@ def validate_table(spec: TableSpec, frame: pd.DataFrame, problems: list[Problem]
     try:
         rows: list[BaseModel] = adapter.validate_python(records)
     except ValidationError as err:
-        for e in err.errors():
+        shown: Counter = Counter()  # messages are built for the problems listed only
+        for e in err.errors(include_url=False, include_context=False):
             pos, column = e["loc"][0], str(e["loc"][1]) if len(e["loc"]) > 1 else None
             bad.add(int(pos))
-            row = int(frame.index[int(pos)]) + 2
-            problems.append(Problem(spec.file, _message(e), row=row, column=column))
+            shown[column] += 1
+            if shown[column] <= limits.MAX_PROBLEMS_PER_COLUMN:
+                row = int(frame.index[int(pos)]) + 2
+                problems.append(Problem(spec.file, _message(e), row=row, column=column))
+        for column, n in shown.items():
+            if n > limits.MAX_PROBLEMS_PER_COLUMN:
+                problems.append(
+                    more_like_this(spec.file, column, n - limits.MAX_PROBLEMS_PER_COLUMN)
+                )
         keep = [i for i in range(len(records)) if i not in bad]
         rows = adapter.validate_python([records[i] for i in keep])
         frame = frame.iloc[keep]
@@ -270,4 +283,4 @@ def _message(error: dict[str, Any]) -> str:
     if error["type"] == "missing" or value is None:
         return "a value is required"
     text = str(error["msg"]).replace("Input should be", "should be").replace("Value error, ", "")
-    return f"{text} (got {value!r})"
+    return f"{text} (got {limits.quoted(value)})"
