@@ -12,7 +12,8 @@ in docs/validation.md ("Limits"):
 - a value quoted in a message is cut to ``EXCERPT_CHARS`` characters, a message to
   ``MAX_MESSAGE_CHARS``;
 - the problems of one file and column are listed up to ``MAX_PROBLEMS_PER_COLUMN``, then
-  one "and M more like this" line; at most ``MAX_PROBLEMS`` lines in all (``problems.cap``).
+  one "and M more like this" line; at most ``MAX_PROBLEMS`` lines in all (``problems.cap``);
+  a table stops being checked after ``MAX_BAD_ROWS`` rows with problems.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ MAX_PROBLEMS_PER_COLUMN = 10
 """Problems listed per file and column before "and M more like this"."""
 MAX_PROBLEMS = 100
 """Problem lines listed in all before "and K more problems"."""
+MAX_BAD_ROWS = 1000
+"""Rows with problems after which the rest of a table is not checked (bounded time)."""
 
 
 class InputError(Exception):
