@@ -9,18 +9,18 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .problems import Problem, ScenarioError
+from . import limits
+from .problems import Problem, ScenarioError, more_like_this
 from .scenario import Scenario
 from .schema import TABLES, Settings, TableSpec
 from .validate import check_scenario
-from .yaml_keys import safe_load_noting_duplicates
 
 BASE_DIR = Path(__file__).parent / "base"
 """The default scenario shipped with the package."""
@@ -68,44 +68,52 @@ def read_csv(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
     are padded with empty cells; extra cells are an error unless they are empty.
     """
     name = path.name
-    text = read_text(path, problems)
+    text = read_text(path, problems, limits.MAX_CSV_BYTES)
     if text is None:
         return None
     if not text.strip():
         problems.append(Problem(name, "is empty (a header row is required)"))
         return None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: list[list[str]] = []
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    index: list[int] = []
+    ragged: list[tuple[int, int]] = []
+    number = 0
     try:
-        records.extend(reader)
+        for number, cells in enumerate(reader, start=1):  # noqa: B007 (used after the loop)
+            stripped = [c.strip() for c in cells]
+            if header is None:
+                header, width = stripped, len(stripped)
+                continue
+            if not any(stripped):
+                continue
+            if len(stripped) > width:
+                if any(stripped[width:]):
+                    ragged.append((number, len(cells)))
+                del stripped[width:]
+            elif len(stripped) < width:
+                stripped.extend([""] * (width - len(stripped)))
+            rows.append(stripped)
+            index.append(number - 2)
     except csv.Error as err:
-        problems.append(Problem(name, f"is not a readable CSV ({err})", row=len(records) + 1))
+        problems.append(Problem(name, f"is not a readable CSV ({err})", row=number + 1))
         return None
-    header = [h.strip() for h in records[0]]
-    body = [(number, cells) for number, cells in enumerate(records[1:], start=2) if _filled(cells)]
-    keep = [i for i, h in enumerate(header) if h or any(_cell(c, i) for _, c in body)]
+    assert header is not None  # the text is not blank
+    keep = [i for i, h in enumerate(header) if h or any(r[i] for r in rows)]
     if not _header_ok(name, [header[i] for i in keep], keep, problems):
         return None
-    ok = True
-    for number, cells in body:
-        if _filled(cells[len(header) :]):
-            problems.append(
-                Problem(name, f"has {len(cells)} cells but the header has {len(header)}", number)
-            )
-            ok = False
-    if not ok:
+    for number, cells in ragged[: limits.MAX_PROBLEMS_PER_COLUMN]:
+        problems.append(Problem(name, f"has {cells} cells but the header has {width}", number))
+    if len(ragged) > limits.MAX_PROBLEMS_PER_COLUMN:
+        problems.append(more_like_this(name, None, len(ragged) - limits.MAX_PROBLEMS_PER_COLUMN))
+    if ragged:
         return None
-    rows = [[_cell(cells, i) for i in keep] for _, cells in body]
-    columns = [header[i] for i in keep]
-    return pd.DataFrame(rows, columns=columns, index=[n - 2 for n, _ in body], dtype=object)
-
-
-def _cell(cells: list[str], i: int) -> str:
-    return cells[i].strip() if i < len(cells) else ""
-
-
-def _filled(cells: list[str]) -> bool:
-    return any(c.strip() for c in cells)
+    frame = pd.DataFrame(rows, columns=range(width), index=index, dtype=object)
+    if len(keep) < width:
+        frame = frame[keep]
+    frame.columns = [header[i] for i in keep]
+    return frame
 
 
 def _letter(i: int) -> str:
@@ -131,7 +139,8 @@ def _header_ok(name: str, header: list[str], at: list[int], problems: list[Probl
                     Problem(name, f"columns are separated by {label}; use commas", row=1)
                 )
                 return False
-    for h in sorted({h for h in header if h and header.count(h) > 1}):
+    counts = Counter(header)
+    for h in sorted(h for h, n in counts.items() if h and n > 1):
         problems.append(Problem(name, "column appears more than once", row=1, column=h))
     for h, i in zip(header, at, strict=True):
         if not h:
@@ -141,12 +150,15 @@ def _header_ok(name: str, header: list[str], at: list[int], problems: list[Probl
     return len(problems) == before
 
 
-def read_text(path: Path, problems: list[Problem]) -> str | None:
-    """A file's text (UTF-8, with or without BOM), or None with a problem."""
+def read_text(path: Path, problems: list[Problem], limit: int) -> str | None:
+    """A regular file's text (UTF-8, with or without BOM) of at most ``limit`` bytes.
+
+    None with a problem if it is not a regular file, is too large or is not UTF-8.
+    """
     try:
-        data = path.read_bytes()
-    except OSError as err:
-        problems.append(Problem(path.name, f"cannot be read ({err.strerror or err})"))
+        data = limits.read_bytes(path, limit)
+    except limits.InputError as err:
+        problems.append(Problem(path.name, str(err)))
         return None
     try:
         return data.decode("utf-8-sig")
@@ -167,16 +179,14 @@ def read_yaml(
     """
     if not path.exists():
         return {}
-    text = read_text(path, problems)
+    text = read_text(path, problems, limits.MAX_YAML_BYTES)
     if text is None:
         return {}
     try:
-        data, duplicates = safe_load_noting_duplicates(text, path.name)
-    except yaml.YAMLError as err:
-        problems.append(Problem(path.name, f"is not valid YAML ({err})".replace("\n", " ")))
+        data = limits.parse_yaml(text, path.name, warnings)
+    except limits.InputError as err:
+        problems.append(Problem(path.name, str(err)))
         return {}
-    if warnings is not None:
-        warnings.extend(duplicates)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -237,6 +247,8 @@ def validate_settings(
 
 
 _ADAPTERS: dict[type, TypeAdapter] = {}
+_CHUNK = 5000
+"""Rows validated at a time, so checking can stop early (``limits.MAX_BAD_ROWS``)."""
 
 
 def validate_table(spec: TableSpec, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
@@ -252,20 +264,46 @@ def validate_table(spec: TableSpec, frame: pd.DataFrame, problems: list[Problem]
     if missing:
         return pd.DataFrame(columns=spec.columns)
     present = [c for c in spec.columns if c in frame.columns]
-    records = frame[present].to_dict("records")
+    records = [dict(zip(present, t, strict=True)) for t in frame[present].itertuples(False, None)]
     adapter = _ADAPTERS.setdefault(spec.row, TypeAdapter(list[spec.row]))
-    bad: set[int] = set()
-    try:
-        rows: list[BaseModel] = adapter.validate_python(records)
-    except ValidationError as err:
-        for e in err.errors():
+    bad: list[int] = []
+    shown: Counter = Counter()  # messages are built for the problems listed only
+    rows: list[BaseModel] = []
+    for start in range(0, len(records), _CHUNK):
+        chunk = records[start : start + _CHUNK]
+        try:
+            rows += adapter.validate_python(chunk)
+            continue
+        except ValidationError as err:
+            errors = err.errors(include_url=False, include_context=False)
+        failed = set()
+        for e in errors:
             pos, column = e["loc"][0], str(e["loc"][1]) if len(e["loc"]) > 1 else None
-            bad.add(int(pos))
-            row = int(frame.index[int(pos)]) + 2
-            problems.append(Problem(spec.file, _message(e), row=row, column=column))
-        keep = [i for i in range(len(records)) if i not in bad]
-        rows = adapter.validate_python([records[i] for i in keep])
-        frame = frame.iloc[keep]
+            failed.add(start + int(pos))
+            shown[column] += 1
+            if shown[column] <= limits.MAX_PROBLEMS_PER_COLUMN:
+                row = int(frame.index[start + int(pos)]) + 2
+                problems.append(Problem(spec.file, _message(e), row=row, column=column))
+        rows += adapter.validate_python([r for i, r in enumerate(chunk) if start + i not in failed])
+        bad += sorted(failed)
+        if len(bad) >= limits.MAX_BAD_ROWS and start + _CHUNK < len(records):
+            last = int(frame.index[bad[-1]]) + 2
+            rest = len(records) - start - _CHUNK
+            problems.append(
+                Problem(
+                    spec.file,
+                    f"checking stopped after {len(bad):,} rows with problems (at row {last:,}); "
+                    f"the {rest:,} rows after them were not checked",
+                )
+            )
+            frame = frame.iloc[: start + _CHUNK]
+            break
+    for column, n in shown.items():
+        if n > limits.MAX_PROBLEMS_PER_COLUMN:
+            problems.append(more_like_this(spec.file, column, n - limits.MAX_PROBLEMS_PER_COLUMN))
+    if bad:
+        drop = set(bad)
+        frame = frame.iloc[[i for i in range(len(frame)) if i not in drop]]
     typed = pd.DataFrame([r.model_dump() for r in rows], columns=spec.columns, index=frame.index)
     for column in spec.text_columns:
         typed[column] = typed[column].astype(object).where(typed[column].notna(), "")
@@ -279,4 +317,4 @@ def _message(error: dict[str, Any]) -> str:
     if error["type"] == "missing" or value is None:
         return "a value is required"
     text = str(error["msg"]).replace("Input should be", "should be").replace("Value error, ", "")
-    return f"{text} (got {value!r})"
+    return f"{text} (got {limits.quoted(value)})"

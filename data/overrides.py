@@ -7,18 +7,28 @@ reported with the variant's name and the edit's position (counting from 1).
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, get_origin
 
 import numpy as np
 import pandas as pd
-import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
 
+from . import limits
 from .load import build_scenario
 from .problems import Problem, ScenarioError
 from .scenario import Scenario
 from .schema import TABLES, Settings
-from .yaml_keys import safe_load_noting_duplicates
 
 OPERATIONS = ("scale", "add", "set", "shift")
 PERIOD_TABLES = ("periods", "chip_supply", "site_power")
@@ -28,25 +38,22 @@ _CAPACITY = {"chip_supply": "max_units", "site_power": "power_mw"}
 def load_overrides(
     path: str | Path, warnings: list[str] | None = None
 ) -> dict[str, list[dict[str, Any]]]:
-    """Read an overrides YAML (safe loading): variant name -> list of edits.
+    """Read an overrides YAML (safe loading, no aliases, size cap): variant -> list of edits.
 
     A key given twice (a variant, an edit's field) warns into ``warnings``.
     """
     path = Path(path)
+    if not path.exists():
+        raise ScenarioError([Problem(str(path), "overrides file not found")])
     try:
-        text = path.read_text(encoding="utf-8-sig")
-        data, duplicates = safe_load_noting_duplicates(text, path.name)
-    except FileNotFoundError:
-        raise ScenarioError([Problem(str(path), "overrides file not found")]) from None
-    except OSError as err:
-        raise ScenarioError([Problem(str(path), f"cannot be read ({err.strerror})")]) from None
-    except (UnicodeDecodeError, yaml.YAMLError) as err:
-        msg = f"is not valid UTF-8 YAML ({err})".replace("\n", " ")
-        raise ScenarioError([Problem(path.name, msg)]) from None
+        data = limits.load_yaml_file(path, warnings=warnings)
+    except limits.InputError as err:
+        message = str(err)
+        if message.startswith(("is not valid YAML", "is not UTF-8")):
+            message = "is not valid UTF-8 YAML (" + message.split("(", 1)[-1]
+        raise ScenarioError([Problem(path.name, message)]) from None
     if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
         raise ScenarioError([Problem(path.name, "must map each variant name to a list of edits")])
-    if warnings is not None:
-        warnings.extend(duplicates)
     return {str(k): v for k, v in data.items()}
 
 
@@ -81,6 +88,9 @@ def apply_edits(
             raise ScenarioError(err.problems, context=context) from None
         except EditError as err:
             raise ScenarioError([Problem("overrides", str(err))], context=context) from None
+        except (TypeError, ValueError, KeyError, IndexError) as err:  # a case no check foresaw
+            message = f"cannot be applied ({type(err).__name__}: {limits.excerpt(str(err), 200)})"
+            raise ScenarioError([Problem("overrides", message)], context=context) from None
     if rename and settings.get("name") == scenario.settings.name:
         settings["name"] = rename
         scenario = build_scenario(tables, settings, source=scenario.source, checked=base)
@@ -93,62 +103,74 @@ class EditError(ValueError):
 
 def _describe(edit: Any) -> str:
     if not isinstance(edit, dict):
-        return repr(edit)
-    return ", ".join(f"{k}: {v}" for k, v in edit.items())
+        return limits.quoted(edit)
+    parts = [f"{limits.excerpt(k)}: {_short(v)}" for k, v in list(edit.items())[:8]]
+    return limits.excerpt(", ".join(parts), 200)
 
 
-def _apply(edit: Any, tables: dict[str, pd.DataFrame], settings: dict, labels: list[str]) -> None:
-    if not isinstance(edit, dict):
-        raise EditError("an edit must be a mapping with table, column and one operation")
-    unknown = set(edit) - {"table", "where", "column", *OPERATIONS}
-    if unknown:
-        raise EditError(f"unknown field(s) {sorted(unknown)}")
-    ops = [op for op in OPERATIONS if op in edit]
-    if len(ops) != 1:
-        raise EditError("exactly one of scale, add, set, shift is required")
-    op, arg = ops[0], edit[ops[0]]
-    table, column, where = edit.get("table"), edit.get("column"), edit.get("where") or {}
-    if not isinstance(where, dict):
-        raise EditError("'where' must be a mapping of column: value")
+def _short(value: Any) -> str:
+    return limits.excerpt(value if isinstance(value, str) else limits._short_repr(value))
+
+
+def _apply(raw: Any, tables: dict[str, pd.DataFrame], settings: dict, labels: list[str]) -> None:
+    edit = parse_edit(raw)
+    op, arg = edit.operation
+    table, column, where = edit.table, edit.column, edit.where or {}
     if table == "scenario":
         _apply_setting(settings, column, op, arg, where)
         return
     if table not in TABLES:
         raise EditError(f"unknown table '{table}' (known: scenario, {', '.join(TABLES)})")
+    spec = TABLES[table]
     frame = tables[table] = tables[table].copy()
     for name in [column, *where]:
         if name not in frame.columns:
             raise EditError(f"unknown column '{name}' in table '{table}'")
+    if op == "shift":
+        if table not in PERIOD_TABLES:
+            raise EditError(
+                f"shift applies only to tables keyed by period: {', '.join(PERIOD_TABLES)}"
+            )
+        if column in spec.keys:
+            raise EditError(f"shift cannot move key column '{column}' of table '{table}'")
+    if op in ("scale", "add", "shift") and column in _text_columns(table):
+        raise EditError(f"{op} needs a numeric column; '{column}' of table '{table}' is text")
     mask = _select(frame, where)
     if not mask.any():
         raise EditError(f"'where' selects no row of table '{table}'")
+    if op != "set":
+        _check_numeric(frame, mask, table, column, op)
+    # Cells are stored as objects from here on: a value that no longer fits the column's
+    # dtype (16 * 1.01 in an int column) is then reported by the row model, not by pandas.
+    frame[column] = frame[column].astype(object)
     if op == "shift":
-        if table not in PERIOD_TABLES:
-            raise EditError(f"shift applies only to {', '.join(PERIOD_TABLES)}")
-        tables[table] = _shift(frame, mask, table, column, _integer(arg), labels)
+        tables[table] = _shift(frame, mask, table, column, int(arg), labels)
     elif op == "set":
-        frame[column] = frame[column].astype(object)
         frame.loc[mask, column] = np.nan if arg is None else arg
         tables[table] = frame.infer_objects()
     else:
-        values = pd.to_numeric(frame.loc[mask, column], errors="coerce")
-        frame.loc[mask, column] = values * _number(arg) if op == "scale" else values + _number(arg)
+        values = pd.to_numeric(frame.loc[mask, column], errors="coerce").astype(float)
+        result = values * float(arg) if op == "scale" else values + float(arg)
+        frame.loc[mask, column] = result.astype(object).where(result.notna(), np.nan)
+        tables[table] = frame.infer_objects()
 
 
-def _apply_setting(settings: dict, key: Any, op: str, arg: Any, where: dict) -> None:
+def _apply_setting(settings: dict, key: str, op: str, arg: Any, where: dict) -> None:
     if key not in Settings.model_fields:
-        raise EditError(f"unknown scenario key '{key}'")
+        raise EditError(f"unknown scenario key '{limits.excerpt(key)}'")
     if where or op == "shift":
         raise EditError("'where' and 'shift' do not apply to table 'scenario'")
     if op == "set":
         settings[key] = arg
         return
+    if key in ("name", "description", "objective"):
+        raise EditError(f"{op} needs a numeric key; scenario key '{key}' is text")
     current = settings.get(key)
     if current is None:
         current = Settings.model_fields[key].default
     if current is None:
         raise EditError(f"scenario key '{key}' has no value to {op}")
-    settings[key] = current * _number(arg) if op == "scale" else current + _number(arg)
+    settings[key] = current * float(arg) if op == "scale" else current + float(arg)
 
 
 def _select(frame: pd.DataFrame, where: dict) -> pd.Series:
@@ -207,14 +229,122 @@ def _is_number(value: Any) -> bool:
     return True
 
 
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not _is_number(value):
-        raise EditError(f"expected a number, got {value!r}")
-    return float(value)
+def _text_columns(table: str) -> set[str]:
+    """Columns of a table that section 2 defines as text (identifiers, choices)."""
+    fields = TABLES[table].row.model_fields
+    return {
+        c
+        for c, f in fields.items()
+        if f.annotation in (str, str | None) or get_origin(f.annotation) is Literal
+    }
 
 
-def _integer(value: Any) -> int:
-    number = _number(value)
-    if not number.is_integer():
-        raise EditError(f"shift takes a whole number of periods, got {value!r}")
-    return int(number)
+def _check_numeric(frame: pd.DataFrame, mask: pd.Series, table: str, column: str, op: str) -> None:
+    """Every selected, non-empty cell of ``column`` is a number (extra columns may be text)."""
+    cells = frame.loc[mask, column]
+    blank = cells.isna() | (cells.astype(str).str.strip() == "")
+    numbers = pd.to_numeric(cells.where(~blank, np.nan), errors="coerce")
+    bad = cells[numbers.isna() & ~blank]
+    if len(bad):
+        label = bad.index[0]
+        raise EditError(
+            f"{op} needs numbers; table '{table}', row {int(label) + 2}, column '{column}' "
+            f"holds {limits.quoted(bad.iloc[0])}"
+        )
+
+
+# --- the shape of an edit, checked before it is applied ---------------------------------
+
+
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("should be a number, not true/false")
+    return value
+
+
+def _scalar(value: Any) -> Any:
+    """A cell value: text, a finite number, true/false or null (YAML dates become text)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("should be a finite number")
+        return value
+    raise ValueError("should be a single value (text, a number, true/false or null)")
+
+
+Number = Annotated[float, BeforeValidator(_no_bool), Field(allow_inf_nan=False)]
+Whole = Annotated[int, BeforeValidator(_no_bool)]
+Scalar = Annotated[Any, BeforeValidator(_scalar)]
+
+
+class Edit(BaseModel):
+    """One edit of MODEL.md section 5: table, where, column and exactly one operation.
+
+    ``scale``/``add`` take a finite number, ``shift`` a whole number of periods, ``set`` a
+    scalar (a string, a finite number, true/false) or null (an empty cell).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    table: StrictStr
+    where: dict[StrictStr, Scalar] | None = None
+    column: StrictStr
+    scale: Number = None  # type: ignore[assignment] (None = absent; an explicit null fails)
+    add: Number = None  # type: ignore[assignment]
+    set: Scalar = None
+    shift: Whole = None  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def _one_operation(self) -> Edit:
+        given = [op for op in OPERATIONS if op in self.model_fields_set]
+        if len(given) != 1:
+            raise ValueError(f"needs exactly one of {', '.join(OPERATIONS)}, got {len(given)}")
+        return self
+
+    @property
+    def operation(self) -> tuple[str, Any]:
+        op = next(op for op in OPERATIONS if op in self.model_fields_set)
+        return op, getattr(self, op)
+
+
+def parse_edit(raw: Any) -> Edit:
+    """``raw`` as an ``Edit``, or ``EditError`` naming every bad field."""
+    if not isinstance(raw, dict):
+        got = limits.quoted(raw)
+        raise EditError(
+            f"an edit must be a mapping with table, column and one operation, got {got}"
+        )
+    try:
+        return Edit.model_validate(raw)
+    except ValidationError as err:
+        messages = dict.fromkeys(_edit_message(e) for e in err.errors(include_url=False))
+        raise EditError("; ".join(messages)) from None
+
+
+_PLAIN = {
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "finite_number": "expected a finite number",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "string_type": "expected text (a name)",
+    "dict_type": "expected a mapping of column: value",
+}
+
+
+def _edit_message(error: dict[str, Any]) -> str:
+    loc = ".".join(str(x) for x in error["loc"])
+    msg = str(error["msg"]).replace("Input should be", "should be").replace("Value error, ", "")
+    if error["type"] == "extra_forbidden":
+        known = ", ".join(["table", "where", "column", *OPERATIONS])
+        return f"unknown field '{limits.excerpt(loc)}' (fields: {known})"
+    if error["type"] == "missing":
+        return f"'{loc}' is required"
+    msg = _PLAIN.get(error["type"], msg)
+    if not loc:  # the edit as a whole (the number of operations)
+        return msg
+    return f"'{limits.excerpt(loc)}' {msg} (got {limits.quoted(error.get('input'))})"

@@ -158,20 +158,27 @@ def write_tables(
 
 
 def read_yaml(text: str, what: str) -> Any:
-    import yaml
+    """YAML text through the scenario's safe loader (no aliases, bounded messages)."""
+    from chipalloc.data import limits
 
+    if len(text) > limits.MAX_YAML_BYTES:
+        raise fail(
+            "invalid", printable(f"{what} {limits.too_large(len(text), limits.MAX_YAML_BYTES)}")
+        )
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        message = f"{what} is not valid YAML: {error}".replace("\n", " ")
-        raise fail("invalid", printable(message)) from None
+        return limits.parse_yaml(text, what)
+    except limits.InputError as error:
+        raise fail("invalid", printable(f"{what} {error}")) from None
 
 
 def read_spec(path: Path) -> Any:
+    """A sweep or tornado spec: a regular YAML file under the size cap (data.limits)."""
+    from chipalloc.data import limits
+
     try:
-        return read_yaml(path.read_text(encoding="utf-8-sig"), str(path))
-    except OSError as error:
-        raise fail("invalid", printable(f"cannot read {path}: {error.strerror}")) from None
+        return limits.load_yaml_file(path)
+    except limits.InputError as error:
+        raise fail("invalid", printable(f"{path} {error}")) from None
 
 
 def run_study(sc, cases, kind: str, what: str, out, force, workers, scheduler, quiet, protect):
@@ -231,7 +238,7 @@ def load(scenario: Path | None, overrides: Path | None, variant: str | None):
         else:
             for problem in error.problems:
                 err.print(printable(problem), soft_wrap=True)
-        raise fail("invalid", printable(f"{len(error.problems)} problem(s) found{where}")) from None
+        raise fail("invalid", printable(f"{error.count} problem(s) found{where}")) from None
 
 
 def guard(debug: bool, action) -> None:
