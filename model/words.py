@@ -1,6 +1,9 @@
-"""Numbers in the planner's words, shared by the family specs and ``chipalloc.solve.explain``."""
+"""Numbers in the planner's words, shared by the family specs, explanations, the CLI and the
+report."""
 
 from __future__ import annotations
+
+import re
 
 TOL = 1e-7
 """Relative tolerance below which two row values read as equal."""
@@ -33,3 +36,18 @@ def only_fleet(c: dict) -> bool:
     |reach - fixed| <= TOL * max(1, |fixed|)."""
     reach, fixed = c["reach"], c["fixed"]
     return reach is not None and abs(reach - fixed) <= TOL * max(1.0, abs(fixed))
+
+
+def year_of(period: str) -> str:
+    """The calendar year of a period label such as 2026Q3 (else the label itself)."""
+    match = re.match(r"(\d{4})", period)
+    return match.group(1) if match else period
+
+
+def money(usd: float) -> str:
+    """USD with a readable scale: ``$12.34B``, ``$5.60M`` or ``$870``."""
+    if abs(usd) >= 1e9:
+        return f"${usd / 1e9:,.2f}B"
+    if abs(usd) >= 1e6:
+        return f"${usd / 1e6:,.2f}M"
+    return f"${usd:,.0f}"

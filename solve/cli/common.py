@@ -55,7 +55,7 @@ def objective_unit(sc) -> str:
 
 
 def show(value: Any, unit: str) -> str:
-    from chipalloc.solve.cli.display import money
+    from chipalloc.model.words import money
 
     if isinstance(value, float) and value != value:
         return ""

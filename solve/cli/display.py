@@ -7,29 +7,13 @@ as escapes.
 
 from __future__ import annotations
 
-import re
-
 from rich.console import Console
 from rich.table import Table
 
 from chipalloc.data import Scenario
+from chipalloc.model.words import money, year_of
 from chipalloc.solve.cli.common import printable as p_
 from chipalloc.solve.results.extract import Results
-
-
-def year_of(period: str) -> str:
-    """The calendar year of a period label such as 2026Q3 (else the label itself)."""
-    match = re.match(r"(\d{4})", period)
-    return match.group(1) if match else period
-
-
-def money(usd: float) -> str:
-    """USD with a readable scale: ``$12.34B``, ``$5.60M`` or ``$870``."""
-    if abs(usd) >= 1e9:
-        return f"${usd / 1e9:,.2f}B"
-    if abs(usd) >= 1e6:
-        return f"${usd / 1e6:,.2f}M"
-    return f"${usd:,.0f}"
 
 
 def show_results(

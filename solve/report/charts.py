@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from chipalloc.solve.cli.display import year_of
+from chipalloc.model.words import year_of
 from chipalloc.solve.report.data import SolveFolder
 from chipalloc.solve.report.figure import FAILED, Chart, Heatmap, Panel, Series
 from chipalloc.solve.report.palette import Palette

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from chipalloc.solve.cli.display import money
+from chipalloc.model.words import money
 
 MAX_PANELS = 12
 KEY = ("objective", "total_cost_usd", "compute_pflops_years", "shortfall_pflops_years", "built_mw")

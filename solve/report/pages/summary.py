@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from chipalloc.model import FAMILIES
-from chipalloc.solve.cli.display import money, year_of
+from chipalloc.model.words import money, year_of
 from chipalloc.solve.report.data import SolveFolder
 
 TOL = 1e-6
