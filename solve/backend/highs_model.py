@@ -29,6 +29,9 @@ active objective) cannot be pushed that way: ``update`` sees it and rebuilds the
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
 from dataclasses import dataclass
 
 import highspy
@@ -108,6 +111,34 @@ class Run:
     def stopped_without_verdict(self) -> bool:
         """HiGHS stopped and could not say why (an interior point that stalled)."""
         return self.model_status not in CONCLUSIVE
+
+
+_BANNER_SHOWN = False
+
+
+def new_highs() -> highspy.Highs:
+    """A ``highspy.Highs`` object with its output off. highspy 1.16 prints a banner to
+    stdout when a process makes its first one (before any option can be set); that one is
+    made with stdout sent to the null device, so the CLI prints what it printed with 1.15."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        highs = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            highs = highspy.Highs()
+            if os.name == "posix":  # C stdio's buffer, while it still goes nowhere
+                ctypes.CDLL(None).fflush(None)
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+        _BANNER_SHOWN = True
+    highs.setOptionValue("output_flag", False)
+    return highs
 
 
 def data_objects(model, ctype) -> list:
@@ -198,8 +229,7 @@ class HighsModel:
         self.model = model
         self._solution = None
         self._activity = None
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
+        self.highs = new_highs()
         self._log = []
         self.highs.cbLogging.subscribe(self._log_line)
         self.variables = data_objects(model, pyo.Var)

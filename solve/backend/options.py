@@ -64,8 +64,9 @@ def parse_highs_options(texts: list[str]) -> dict[str, Any]:
     """
     import highspy  # here, not at import: the CLI answers --help without HiGHS
 
-    check = highspy.Highs()
-    check.setOptionValue("output_flag", False)
+    from chipalloc.solve.backend.highs_model import new_highs
+
+    check = new_highs()
     options: dict[str, Any] = {}
     for text in texts:
         name, sep, raw = (part.strip() for part in text.partition("="))

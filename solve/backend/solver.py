@@ -15,7 +15,7 @@ import highspy
 import pyomo.core as pyo
 
 from chipalloc.model import PFLOPS, USD
-from chipalloc.solve.backend.highs_model import HighsModel, Run
+from chipalloc.solve.backend.highs_model import HighsModel, Run, new_highs
 from chipalloc.solve.backend.options import SolveOptions, method_options, resolve_method
 
 
@@ -178,5 +178,5 @@ class Solver:
 
 def highs_version() -> str:
     """The HiGHS version, e.g. ``1.15.1``."""
-    h = highspy.Highs()
+    h = new_highs()
     return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"

@@ -274,3 +274,27 @@ def test_fleet_balance_rows_go_to_highs_last(rich_scenario):
     first = families.index("fleet_balance")
     assert first > 0 and set(families[first:]) == {"fleet_balance"}
     assert families[: len(families) - families.count("fleet_balance")][0] == "power"
+
+
+def test_making_the_first_highs_object_prints_nothing():
+    """highspy 1.16 prints a banner when a process makes its first Highs object: not ours."""
+    import subprocess
+    import sys
+
+    code = (
+        "from chipalloc.solve.backend.highs_model import new_highs\n"
+        "from chipalloc.solve.backend.solver import highs_version\n"
+        "new_highs(); print(highs_version())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == highspy.Highs().version() + "\n"
+
+
+def test_the_solver_log_is_collected_not_printed(rich_scenario, tmp_path, capfd):
+    from chipalloc.solve.backend.options import SolveOptions
+
+    log = tmp_path / "highs.log"
+    solver = Solver(build_model(load_scenario(rich_scenario)), SolveOptions(solver_log=log))
+    assert solver.solve().status == "optimal"
+    assert "Model status        : Optimal" in log.read_text()
+    assert "HiGHS" not in capfd.readouterr().out
