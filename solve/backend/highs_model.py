@@ -529,7 +529,13 @@ class HighsModel:
             highs.setOptionValue(name, value)
         highs.HandleKeyboardInterrupt = True
         self._log.clear()
-        highs.run()
+        refused = highs.run() == highspy.HighsStatus.kError
+        if refused and threads is not None and highs.getModelStatus() == _STATUS.kNotset:
+            # HiGHS 1.16 refuses a thread count other than that of the process's thread
+            # scheduler (1.15 took it): start a new scheduler and run again
+            reset = getattr(highs, "resetThreadScheduler", None) or highs.resetGlobalScheduler
+            reset(True)
+            highs.run()
         status = highs.getModelStatus()
         info = highs.getInfo()
         iterations = info.simplex_iteration_count if info.valid else None
