@@ -226,7 +226,7 @@ def stall_first_solve(solver: Solver, monkeypatch) -> list[dict]:
         calls.append(options)
         run = real(options, *args)
         if len(calls) == 1:
-            run.model_status = highspy.HighsModelStatus.kUnknown
+            run.model_status, run.text = highspy.HighsModelStatus.kUnknown, "Unknown"
         return run
 
     monkeypatch.setattr(solver.highs_model, "solve", stalls_once)
