@@ -298,3 +298,21 @@ def test_the_solver_log_is_collected_not_printed(rich_scenario, tmp_path, capfd)
     assert solver.solve().status == "optimal"
     assert "Model status        : Optimal" in log.read_text()
     assert "HiGHS" not in capfd.readouterr().out
+
+
+def test_deactivating_one_row_or_adding_a_row_reloads_the_model(rich_scenario):
+    solver = Solver(build_model(load_scenario(rich_scenario)))
+    solver.solve()
+    m = solver.model
+    k, p = next(iter(m.SUPPLY))
+    m.supply[k, p].deactivate()
+    assert solver.solve().status == "optimal"
+    assert "structure" in solver.highs_model.solved_changes
+    assert m.supply[k, p] not in set(solver.highs_model.constraints)
+    m.extra = pyo.Constraint(expr=m.bought[k, p] <= 1.0)
+    assert solver.solve().status == "optimal"
+    assert "structure" in solver.highs_model.solved_changes
+    assert solver.highs.getLp().row_upper_[solver.row_of(m.extra)] == pytest.approx(1.0)
+    assert_same_lp(solver)
+    solver.solve()
+    assert solver.highs_model.solved_changes == set()
