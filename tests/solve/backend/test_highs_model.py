@@ -316,3 +316,42 @@ def test_deactivating_one_row_or_adding_a_row_reloads_the_model(rich_scenario):
     assert_same_lp(solver)
     solver.solve()
     assert solver.highs_model.solved_changes == set()
+
+
+@pytest.mark.parametrize(("lower_y", "expected"), [(0.5, "unbounded"), (2.0, "infeasible")])
+def test_infeasible_or_unbounded_is_asked_again_without_presolve(
+    tmp_path, monkeypatch, lower_y, expected
+):
+    """Presolve's "infeasible or unbounded" is settled by a run without presolve, whose log
+    goes to the solver log too; presolve is back to ``choose`` afterwards."""
+    from chipalloc.solve.backend.options import SolveOptions
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var()
+    m.y = pyo.Var(within=pyo.NonNegativeReals)
+    m.c = pyo.Constraint(expr=m.y <= 1)
+    m.d = pyo.Constraint(expr=m.y >= lower_y)
+    m.e = pyo.Constraint(expr=m.x <= 5)
+    m.objective = pyo.Objective(expr=m.x + m.y)
+    m.fixed_rows = []
+    log = tmp_path / "highs.log"
+    solver = Solver(m, SolveOptions(solver_log=log))
+    real, presolve = solver.highs_model.solve, []
+
+    def undecided(*args):
+        run = real(*args)
+        run.model_status = highspy.HighsModelStatus.kUnboundedOrInfeasible
+        return run
+
+    monkeypatch.setattr(solver.highs_model, "solve", undecided)
+    real_run = solver.highs_model.run
+
+    def recording(options=None, *args):
+        presolve.append((options or {}).get("presolve"))
+        return real_run(options, *args)
+
+    monkeypatch.setattr(solver.highs_model, "run", recording)
+    assert solver.solve().status == expected
+    assert presolve == [None, "off"]
+    assert solver.highs.getOptionValue("presolve")[1] == "choose"
+    assert log.read_text().count("Model status") == 2
