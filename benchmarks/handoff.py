@@ -3,7 +3,7 @@
     python benchmarks/handoff.py SCENARIO [--form window|recursion] [--routes a,b,...]
 
 Routes (each ends with the LP inside a ``highspy.Highs`` object, not solved):
-- ``fast``: chipalloc's ``FastHighs`` (named Expressions compiled once, one passModel);
+- ``fast``: chipalloc's ``HighsModel`` (named Expressions compiled once, one passModel);
 - ``persistent``: Pyomo's stock persistent interface, ``pyomo.contrib.solver`` Highs;
 - ``appsi``: the older ``pyomo.contrib.appsi.solvers.Highs`` persistent interface;
 - ``lp_file``: write an LP file with Pyomo, then ``highspy.readModel``;
@@ -30,11 +30,11 @@ from chipalloc.model import build_model
 
 
 def fast(model) -> highspy.Highs:
-    from chipalloc.solve.backend.highs_model import FastHighs
+    from chipalloc.solve.backend.highs_model import HighsModel
 
-    interface = FastHighs()
-    interface.set_instance(model)
-    return interface._solver_model
+    ours = HighsModel()
+    ours.load(model)
+    return ours.highs
 
 
 def persistent(model) -> highspy.Highs:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 start = time.perf_counter()
-from chipalloc.solve.backend.solver import SolveOptions  # noqa: E402
+from chipalloc.solve.backend.options import SolveOptions  # noqa: E402
 from chipalloc.solve.pipeline import load, solve, timed, write  # noqa: E402
 
 IMPORTS = time.perf_counter() - start

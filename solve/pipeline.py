@@ -18,7 +18,8 @@ import pyomo.core as pyo
 
 from chipalloc.data import BASE_DIR, Scenario, apply_variant, load_overrides, load_scenario
 from chipalloc.model import build_model
-from chipalloc.solve.backend.solver import Outcome, SolveOptions, Solver, highs_version
+from chipalloc.solve.backend.options import SolveOptions
+from chipalloc.solve.backend.solver import Outcome, Solver, highs_version
 from chipalloc.solve.results.checker import check_results
 from chipalloc.solve.results.extract import Results, extract
 from chipalloc.solve.results.reduced_costs import reduced_cost_table

@@ -9,7 +9,7 @@ import pytest
 from builders import write_scenario
 
 from chipalloc.data import load_scenario
-from chipalloc.solve.backend.solver import SolveOptions
+from chipalloc.solve.backend.options import SolveOptions
 from chipalloc.solve.pipeline import Run, solve, write
 from chipalloc.solve.results.checker import check_results
 

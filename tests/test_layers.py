@@ -1,8 +1,8 @@
 """The one-way flow of docs/architecture.md, checked on the source.
 
 data -> model -> solve, and inside solve: backend -> results -> explain -> pipeline -> whatif,
-with report reading results folders (and the family specs) and cli on top. Each module's ``chipalloc`` imports
-(at any depth, lazy ones included) must stay within what its layer may import.
+with report reading results folders (and the family specs) and cli on top. Each module's
+``chipalloc`` imports (at any depth, lazy ones included) must stay within its layer's.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Run HiGHS on a built model through Pyomo's persistent interface (highspy underneath).
+"""Run HiGHS on a built model (``HighsModel``: our own highspy model, see highs_model.py).
 
-The ``Solver`` keeps the persistent interface, so a later run can change mutable
-parameters and re-solve from the previous basis without rebuilding the model.
+The ``Solver`` keeps its ``HighsModel``, so a later run can change mutable parameters and
+re-solve from the previous basis without rebuilding the model.
 """
 
 from __future__ import annotations
@@ -11,77 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import highspy
 import pyomo.core as pyo
-from pyomo.contrib.solver.common.results import TerminationCondition
-from pyomo.contrib.solver.solvers.highs import Highs
 
 from chipalloc.model import PFLOPS, USD
-from chipalloc.solve.backend.highs_model import FastHighs
-
-STATUS = {
-    TerminationCondition.convergenceCriteriaSatisfied: "optimal",
-    TerminationCondition.provenInfeasible: "infeasible",
-    TerminationCondition.locallyInfeasible: "infeasible",
-    TerminationCondition.infeasibleOrUnbounded: "infeasible",
-    TerminationCondition.unbounded: "unbounded",
-    TerminationCondition.maxTimeLimit: "time_limit",
-    TerminationCondition.iterationLimit: "time_limit",
-}
-"""Pyomo's termination -> MODEL.md status; an iteration limit is a work limit like time."""
-
-LIMITS = {
-    TerminationCondition.maxTimeLimit: "time limit reached",
-    TerminationCondition.iterationLimit: "iteration limit reached",
-}
-
-METHODS = ("choose", "simplex", "ipm", "ipm-nox", "pdlp")
-"""--method values. ``choose`` picks by the model's size and the state of HiGHS (below);
-``ipm-nox`` is interior point without crossover (no basis: ranging re-solves by simplex)."""
-
-CROSSOVER_MAX_COLS = 300_000
-"""Above this many columns ``choose`` skips crossover: at 200x20x120 (686k columns) crossover
-took longer than the interior-point solve itself (docs/performance.md)."""
-
-
-def resolve_method(method: str, fleet_form: str, has_basis: bool, n_cols: int = 0) -> str:
-    """The method ``choose`` stands for (see ``method_options``); others are returned as given."""
-    if method != "choose":
-        return method
-    if has_basis or fleet_form != "recursion":
-        return "simplex"
-    return "ipm" if n_cols <= CROSSOVER_MAX_COLS else "ipm-nox"
-
-
-def method_options(
-    method: str, fleet_form: str, has_basis: bool, n_cols: int = 0
-) -> dict[str, Any]:
-    """HiGHS options for a method; ``choose`` picks the fastest measured (BENCHMARKS.md).
-
-    - a re-solve with a valid basis: simplex, warm-started from that basis (primal or dual
-      by what changed: ``FastHighs._solve``);
-    - the window fleet form (small and medium plans): dual simplex;
-    - the recursion fleet form (large plans): interior point, then crossover to a vertex, so
-      duals and ranging come from a simplex basis as with simplex; above
-      ``CROSSOVER_MAX_COLS`` columns interior point alone (duals from the interior point).
-    PDLP gives no basis either.
-    """
-    method = resolve_method(method, fleet_form, has_basis, n_cols)
-    if method == "ipm":
-        return {"solver": "ipm", "run_crossover": "on"}
-    if method == "ipm-nox":
-        return {"solver": "ipm", "run_crossover": "off"}
-    return {"solver": method}
-
-
-@dataclass
-class SolveOptions:
-    """What the planner can set for a solve."""
-
-    time_limit: float | None = None
-    threads: int | None = None
-    method: str = "choose"
-    solver_log: Path | None = None
-    highs_options: dict[str, Any] = field(default_factory=dict)
+from chipalloc.solve.backend.highs_model import HighsModel, Run, new_highs
+from chipalloc.solve.backend.options import SolveOptions, method_options, resolve_method
 
 
 @dataclass
@@ -97,12 +32,12 @@ class Outcome:
 
 
 class Solver:
-    """A persistent HiGHS solver bound to one model."""
+    """HiGHS bound to one model, kept between solves."""
 
     def __init__(self, model: pyo.ConcreteModel, options: SolveOptions | None = None) -> None:
         self.model = model
         self.options = options or SolveOptions()
-        self.interface = FastHighs()
+        self.highs_model = HighsModel()
         self._loaded = False
         self.method = ""
         """The HiGHS method of the last solve (``choose`` resolved)."""
@@ -111,20 +46,33 @@ class Solver:
 
     def load(self) -> None:
         """Hand the model to HiGHS now (``solve`` does it when needed)."""
-        self.interface.set_instance(self.model)
+        self.highs_model.load(self.model)
 
     @property
-    def highs(self):
-        """The ``highspy.Highs`` object (private attribute of the Pyomo interface)."""
-        return self.interface._solver_model
+    def highs(self) -> highspy.Highs | None:
+        """The ``highspy.Highs`` object (None before the model is loaded)."""
+        return self.highs_model.highs
 
     def row_of(self, con_data) -> int:
-        """HiGHS row index of a Pyomo constraint (private map of the Pyomo interface)."""
-        return self.interface._pyomo_con_to_solver_con_map[con_data]
+        """HiGHS row index of a Pyomo constraint."""
+        return self.highs_model.row_of(con_data)
 
     def col_of(self, var_data) -> int:
-        """HiGHS column index of a Pyomo variable (private map of the Pyomo interface)."""
-        return self.interface._pyomo_var_to_solver_var_map[id(var_data)]
+        """HiGHS column index of a Pyomo variable."""
+        return self.highs_model.col_of(var_data)
+
+    @property
+    def has_solution(self) -> bool:
+        """Whether the last solve was optimal and its solution is loaded (no edit since)."""
+        return self.highs_model.has_solution
+
+    def values(self, items):
+        """Values at the solution of Pyomo variables and linear expressions (an array)."""
+        return self.highs_model.values(items)
+
+    def row_activity(self, constraints):
+        """Body values of constraints at the solution (an array)."""
+        return self.highs_model.row_activity(constraints)
 
     def solve(self) -> Outcome:
         """Solve (or re-solve after parameter changes) and load the primal values."""
@@ -145,72 +93,71 @@ class Solver:
         opts = self.options
         has_basis = self._loaded and self.highs.getBasis().valid
         form = getattr(self.model, "fleet_form", "window")
-        if getattr(self.interface, "_model", None) is not self.model:
+        if self.highs_model.model is not self.model:
             self.load()
         n_cols = self.highs.getNumCol()
         self.method = resolve_method(opts.method, form, has_basis, n_cols)
         chosen = method_options(self.method, form, has_basis, n_cols)
         highs_options = {**chosen, **opts.highs_options}
-        results = self._run(highs_options, opts.time_limit)
+        run = self._run(highs_options, opts.time_limit)
         self._loaded = True
-        log = results.solver_log or ""
+        log = run.log
         self.retried = ""
         left = None if opts.time_limit is None else opts.time_limit - (time.perf_counter() - start)
-        if self._retry_without_presolve(results) and (left is None or left > 0):
+        if self._retry_without_presolve(run) and (left is None or left > 0):
             self.retried = "presolve off: the interior point stalled on the presolved LP"
-            results = self._run({**highs_options, "presolve": "off"}, left)
-            log += results.solver_log or ""
+            run = self._run({**highs_options, "presolve": "off"}, left)
+            log += run.log
+        status = run.status
+        if run.model_status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+            again = self._infeasible_or_unbounded()
+            log += again.log
+            status = "unbounded" if again.status == "unbounded" else "infeasible"
         if opts.solver_log:
             Path(opts.solver_log).write_text(log)
-        status = STATUS.get(results.termination_condition, "error")
-        if results.termination_condition == TerminationCondition.infeasibleOrUnbounded:
-            status = self._infeasible_or_unbounded()
         seconds = time.perf_counter() - start
-        iterations = getattr(results.extra_info, "simplex_iteration_count", None)
         if status != "optimal":
-            condition = results.termination_condition
-            message = LIMITS.get(condition, condition.name)
+            message = run.message
             if status == "error" and self.method == "ipm-nox":
                 message += (
                     " (HiGHS's interior point stopped without converging; try "
                     "--highs-option presolve=off, --method ipm, which runs crossover, or "
                     "--method simplex)"
                 )
-            return Outcome(status, None, seconds, iterations, message=message)
-        self.interface.load_all_vars()
-        return Outcome(status, self.objective_value(), seconds, iterations)
+            return Outcome(status, None, seconds, run.iterations, message=message)
+        self.highs_model.load_solution()
+        return Outcome(status, self.objective_value(), seconds, run.iterations)
 
-    def _run(self, highs_options: dict[str, Any], time_limit: float | None):
-        return self.interface.solve(
-            self.model,
-            load_solutions=False,
-            raise_exception_on_nonoptimal_result=False,
-            time_limit=time_limit,
-            threads=self.options.threads,
-            solver_options=highs_options,
-        )
+    def _run(self, highs_options: dict[str, Any], time_limit: float | None) -> Run:
+        """Bring HiGHS up to date with the model (load, or push the edits), then solve."""
+        if self.highs_model.model is self.model:
+            self.highs_model.update()
+        else:
+            self.highs_model.load(self.model)
+        return self.highs_model.solve(highs_options, time_limit, self.options.threads)
 
-    def _retry_without_presolve(self, results) -> bool:
+    def _retry_without_presolve(self, run: Run) -> bool:
         """Whether ``choose``'s interior point stopped without converging, with presolve on.
 
         IPX can stall on a presolved LP and converge on the LP itself: at 200x20x120 it
         stalled at iteration 19 on chipalloc's LP, in two row orders, and converged without
-        presolve (docs/performance.md). ``choose`` then solves once more without presolve.
-        HiGHS keeps options between runs, so a later solve of the same model after a retry
-        already runs without presolve: the option HiGHS holds is checked, not assumed.
+        presolve (docs/performance.md); HiGHS then reports model status ``kUnknown``.
+        ``choose`` then solves once more without presolve. HiGHS keeps options between runs,
+        so a later solve of the same model after a retry already runs without presolve: the
+        option HiGHS holds is checked, not assumed.
         """
         return (
             self.options.method == "choose"
             and self.method == "ipm-nox"
             and "presolve" not in self.options.highs_options
             and self.highs.getOptionValue("presolve")[1] != "off"
-            and results.termination_condition == TerminationCondition.unknown
+            and run.stopped_without_verdict
         )
 
     def objective_value(self) -> float:
         """The objective in MODEL.md units: USD (min_cost) or PFLOPS-years (max_compute)."""
         scale = USD if self.model.objective.sense == pyo.minimize else PFLOPS
-        if isinstance(self.interface, FastHighs) and len(self.interface._x):
+        if self.has_solution:
             return self.highs.getInfo().objective_function_value * scale
         return pyo.value(self.model.objective) * scale
 
@@ -222,50 +169,14 @@ class Solver:
         """HiGHS's reduced costs (model units)."""
         return list(self.highs.getSolution().col_dual)
 
-    def _infeasible_or_unbounded(self) -> str:
+    def _infeasible_or_unbounded(self) -> Run:
         """Presolve could not tell infeasible from unbounded: ask again without presolve."""
-        self.highs.setOptionValue("presolve", "off")
-        self.highs.run()
+        again = self.highs_model.run({"presolve": "off"})
         self.highs.setOptionValue("presolve", "choose")
-        name = str(self.highs.getModelStatus()).lower()
-        return "unbounded" if "unbounded" in name and "infeasible" not in name else "infeasible"
+        return again
 
 
 def highs_version() -> str:
     """The HiGHS version, e.g. ``1.15.1``."""
-    return ".".join(str(x) for x in Highs().version())
-
-
-def parse_highs_options(texts: list[str]) -> dict[str, Any]:
-    """``NAME=VALUE`` texts as HiGHS options, each checked by HiGHS itself (name, type,
-    range); the value is read as a bool, int or float where it looks like one.
-
-    Raises ValueError naming the first text HiGHS refuses.
-    """
-    import highspy
-
-    check = highspy.Highs()
-    check.setOptionValue("output_flag", False)
-    options: dict[str, Any] = {}
-    for text in texts:
-        name, sep, raw = (part.strip() for part in text.partition("="))
-        if not sep or not name or not raw:
-            raise ValueError(f"--highs-option {text!r}: expected NAME=VALUE, e.g. presolve=off")
-        value = _option_value(raw)
-        if check.setOptionValue(name, value) == highspy.HighsStatus.kError:
-            raise ValueError(
-                f"--highs-option {text!r}: HiGHS has no such option or refuses the value"
-            )
-        options[name] = value
-    return options
-
-
-def _option_value(raw: str) -> bool | int | float | str:
-    if raw.lower() in ("true", "false"):
-        return raw.lower() == "true"
-    for kind in (int, float):
-        try:
-            return kind(raw)
-        except ValueError:
-            pass
-    return raw
+    h = new_highs()
+    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"

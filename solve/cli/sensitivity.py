@@ -45,7 +45,7 @@ def sensitivity(
 
 
 def _sensitivity(scenario, out, overrides, variant, top, force, quiet) -> None:
-    from chipalloc.solve.backend.solver import SolveOptions
+    from chipalloc.solve.backend.options import SolveOptions
     from chipalloc.solve.explain.binding import binding_constraints
     from chipalloc.solve.pipeline import solve
     from chipalloc.solve.results.reduced_costs import reduced_cost_table

@@ -96,7 +96,7 @@ def _solve(
     report=False,
     highs_option: list[str] | None = None,
 ) -> None:
-    from chipalloc.solve.backend.solver import METHODS, SolveOptions, parse_highs_options
+    from chipalloc.solve.backend.options import METHODS, SolveOptions, parse_highs_options
     from chipalloc.solve.cli.display import show_results
     from chipalloc.solve.pipeline import solve as run_solve
     from chipalloc.solve.pipeline import timed, write

@@ -16,7 +16,6 @@ import pyomo.core as pyo
 
 from chipalloc.data import Scenario
 from chipalloc.model import PFLOPS, PLANNER_FAMILIES, USD, FamilySpec, index_of
-from chipalloc.solve.backend.highs_model import FastHighs
 from chipalloc.solve.backend.solver import Solver
 
 EPS = 1e-9
@@ -105,8 +104,8 @@ def dual_table(sc: Scenario, solver: Solver, activity: bool = True) -> pd.DataFr
 
 def _activity(solver: Solver, cons) -> np.ndarray:
     """Body values of constraints at the solution (as ``pyo.value(con.body)``, vectorised)."""
-    if isinstance(solver.interface, FastHighs) and len(solver.interface._x):
-        return solver.interface.row_activity(cons)
+    if solver.has_solution:
+        return solver.row_activity(cons)
     return np.array([pyo.value(c.body) for c in cons], dtype=float)
 
 

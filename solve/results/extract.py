@@ -17,7 +17,6 @@ import pyomo.core as pyo
 from chipalloc.data import Scenario
 from chipalloc.model import PFLOPS, UNITS, USD, capacity_family
 from chipalloc.solve.backend.compiler import Compiler, evaluate
-from chipalloc.solve.backend.highs_model import FastHighs
 from chipalloc.solve.backend.solver import Outcome, Solver
 from chipalloc.solve.results.duals import dual_table
 
@@ -66,9 +65,8 @@ class Values:
     """
 
     def __init__(self, m: pyo.ConcreteModel, solver: Solver | None = None) -> None:
-        interface = getattr(solver, "interface", None)
-        if isinstance(interface, FastHighs) and len(interface._x):
-            self.of = interface.values
+        if solver is not None and solver.has_solution:
+            self.of = solver.values
             return
         variables = list(m.component_data_objects(pyo.Var, descend_into=True))
         compiler = Compiler({id(v): i for i, v in enumerate(variables)})

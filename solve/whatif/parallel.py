@@ -33,7 +33,7 @@ from rich.progress import (
 )
 
 from chipalloc.data import Scenario
-from chipalloc.solve.backend.solver import SolveOptions
+from chipalloc.solve.backend.options import SolveOptions
 from chipalloc.solve.whatif.study import Case, Study
 
 _STUDIES: dict[str, Study] = {}

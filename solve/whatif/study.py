@@ -22,7 +22,8 @@ from chipalloc.data.overrides import OPERATIONS, apply_edits
 from chipalloc.data.overrides import _select as select_rows  # the edit language's `where`
 from chipalloc.model import COST_KINDS, FAMILIES, PFLOPS, build_model, rhs_family
 from chipalloc.model.params import update_params
-from chipalloc.solve.backend.solver import Outcome, SolveOptions, Solver
+from chipalloc.solve.backend.options import SolveOptions
+from chipalloc.solve.backend.solver import Outcome, Solver
 from chipalloc.solve.results.duals import dual_table
 from chipalloc.solve.results.extract import Values, cost_table, plan_table
 

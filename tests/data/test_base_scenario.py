@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from chipalloc.data import BASE_DIR, load_scenario
-from chipalloc.solve.backend.solver import SolveOptions
+from chipalloc.solve.backend.options import SolveOptions
 from chipalloc.solve.pipeline import load, solve, write
 from chipalloc.solve.results.checker import check_results
 

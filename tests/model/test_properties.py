@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from chipalloc.data import load_scenario
 from chipalloc.data.schema import TABLES
-from chipalloc.solve.backend.solver import SolveOptions
+from chipalloc.solve.backend.options import SolveOptions
 from chipalloc.solve.cli.app import app
 from chipalloc.solve.explain.iis import explain_infeasible
 from chipalloc.solve.pipeline import solve, write

@@ -14,7 +14,8 @@ from pyomo.repn.standard_repn import generate_standard_repn
 from chipalloc.data import load_scenario
 from chipalloc.data.generate import Size, write_generated
 from chipalloc.model import build_model
-from chipalloc.solve.backend.solver import Solver, method_options
+from chipalloc.solve.backend.options import method_options, parse_highs_options
+from chipalloc.solve.backend.solver import Solver
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,8 @@ def max_compute(source, folder):
 def pyomo_rows(solver: Solver) -> dict[int, dict[int, float]]:
     """Every row as Pyomo's standard representation sees it: row -> {col: coefficient}."""
     out = {}
-    for con, row in solver.interface._pyomo_con_to_solver_con_map.items():
+    for row, con in enumerate(solver.highs_model.constraints):
+        assert solver.row_of(con) == row
         repn = generate_standard_repn(con.body, compute_values=True)
         coefs: dict[int, float] = {}
         for v, c in zip(repn.linear_vars, repn.linear_coefs, strict=True):
@@ -70,7 +72,7 @@ def assert_same_lp(solver: Solver) -> None:
     ours, theirs = highs_rows(solver), pyomo_rows(solver)
     assert ours.keys() == theirs.keys()
     for row, coefs in theirs.items():
-        assert ours[row].keys() == coefs.keys(), solver.interface._con_list[row].name
+        assert ours[row].keys() == coefs.keys(), solver.highs_model.constraints[row].name
         for col, c in coefs.items():
             assert ours[row][col] == pytest.approx(c, rel=1e-12)
     m = solver.model
@@ -154,9 +156,9 @@ def test_an_update_recompiles_only_what_the_changed_params_reach(tmp_path):
         edit(solver.model)
         done.append(edit)
         warm = solver.solve()
-        assert expected[name] <= solver.interface.solved_changes, name
+        assert expected[name] <= solver.highs_model.solved_changes, name
         primal = solver.highs.getOptionValue("simplex_strategy")[1] == 4
-        assert primal == (solver.interface.solved_changes == {"costs"}), name
+        assert primal == (solver.highs_model.solved_changes == {"costs"}), name
         assert_same_lp(solver)
         fresh_model = build_model(sc)
         for change in done:
@@ -173,7 +175,7 @@ def test_deactivating_a_row_reloads_the_model(rich_scenario):
     relaxed = solver.solve()
     assert relaxed.status == "optimal"
     assert relaxed.objective < base
-    assert solver.highs.getNumRow() == len(solver.interface._con_list)
+    assert solver.highs.getNumRow() == len(solver.highs_model.constraints)
 
 
 def test_choose_picks_simplex_for_window_and_re_solves_ipm_with_crossover_for_recursion():
@@ -205,8 +207,6 @@ def test_a_row_given_a_new_expression_is_reloaded(rich_scenario):
 
 
 def test_parse_highs_options_reads_types_and_checks_with_highs():
-    from chipalloc.solve.backend.solver import parse_highs_options
-
     parsed = parse_highs_options(
         ["presolve = off", "random_seed=3", "time_limit=2.5", "output_flag=false"]
     )
@@ -218,20 +218,18 @@ def test_parse_highs_options_reads_types_and_checks_with_highs():
 
 
 def stall_first_solve(solver: Solver, monkeypatch) -> list[dict]:
-    """Make the first HiGHS run of ``solver`` report what an IPX stall reports (status
-    unknown); returns the HiGHS options of every run."""
-    from pyomo.contrib.solver.common.results import TerminationCondition
+    """Make the first HiGHS run of ``solver`` report what an IPX stall reports (model status
+    ``kUnknown``); returns the HiGHS options of every run."""
+    real, calls = solver.highs_model.solve, []
 
-    real, calls = solver.interface.solve, []
-
-    def stalls_once(model, **kwargs):
-        calls.append(kwargs["solver_options"])
-        results = real(model, **kwargs)
+    def stalls_once(options, *args):
+        calls.append(options)
+        run = real(options, *args)
         if len(calls) == 1:
-            results.termination_condition = TerminationCondition.unknown
-        return results
+            run.model_status, run.text = highspy.HighsModelStatus.kUnknown, "Unknown"
+        return run
 
-    monkeypatch.setattr(solver.interface, "solve", stalls_once)
+    monkeypatch.setattr(solver.highs_model, "solve", stalls_once)
     return calls
 
 
@@ -246,7 +244,7 @@ def stall_first_solve(solver: Solver, monkeypatch) -> list[dict]:
 def test_a_stalled_interior_point_is_retried_without_presolve_only_under_choose(
     rich_scenario, monkeypatch, method, extra, retried
 ):
-    import chipalloc.solve.backend.solver as highs
+    import chipalloc.solve.backend.options as highs
 
     monkeypatch.setattr(highs, "CROSSOVER_MAX_COLS", 0)  # choose -> ipm-nox at any size
     options = highs.SolveOptions(method=method, highs_options=extra)
@@ -272,7 +270,88 @@ def test_fleet_balance_rows_go_to_highs_last(rich_scenario):
     (so both give HiGHS the same LP up to rounding)."""
     solver = Solver(build_model(load_scenario(rich_scenario), "recursion"))
     solver.load()
-    families = [con.parent_component().name for con in solver.interface._con_list]
+    families = [con.parent_component().name for con in solver.highs_model.constraints]
     first = families.index("fleet_balance")
     assert first > 0 and set(families[first:]) == {"fleet_balance"}
     assert families[: len(families) - families.count("fleet_balance")][0] == "power"
+
+
+def test_making_the_first_highs_object_prints_nothing():
+    """highspy 1.16 prints a banner when a process makes its first Highs object: not ours."""
+    import subprocess
+    import sys
+
+    code = (
+        "from chipalloc.solve.backend.highs_model import new_highs\n"
+        "from chipalloc.solve.backend.solver import highs_version\n"
+        "new_highs(); print(highs_version())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == highspy.Highs().version() + "\n"
+
+
+def test_the_solver_log_is_collected_not_printed(rich_scenario, tmp_path, capfd):
+    from chipalloc.solve.backend.options import SolveOptions
+
+    log = tmp_path / "highs.log"
+    solver = Solver(build_model(load_scenario(rich_scenario)), SolveOptions(solver_log=log))
+    assert solver.solve().status == "optimal"
+    assert "Model status        : Optimal" in log.read_text()
+    assert "HiGHS" not in capfd.readouterr().out
+
+
+def test_deactivating_one_row_or_adding_a_row_reloads_the_model(rich_scenario):
+    solver = Solver(build_model(load_scenario(rich_scenario)))
+    solver.solve()
+    m = solver.model
+    k, p = next(iter(m.SUPPLY))
+    m.supply[k, p].deactivate()
+    assert solver.solve().status == "optimal"
+    assert "structure" in solver.highs_model.solved_changes
+    assert m.supply[k, p] not in set(solver.highs_model.constraints)
+    m.extra = pyo.Constraint(expr=m.bought[k, p] <= 1.0)
+    assert solver.solve().status == "optimal"
+    assert "structure" in solver.highs_model.solved_changes
+    assert solver.highs.getLp().row_upper_[solver.row_of(m.extra)] == pytest.approx(1.0)
+    assert_same_lp(solver)
+    solver.solve()
+    assert solver.highs_model.solved_changes == set()
+
+
+@pytest.mark.parametrize(("lower_y", "expected"), [(0.5, "unbounded"), (2.0, "infeasible")])
+def test_infeasible_or_unbounded_is_asked_again_without_presolve(
+    tmp_path, monkeypatch, lower_y, expected
+):
+    """Presolve's "infeasible or unbounded" is settled by a run without presolve, whose log
+    goes to the solver log too; presolve is back to ``choose`` afterwards."""
+    from chipalloc.solve.backend.options import SolveOptions
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var()
+    m.y = pyo.Var(within=pyo.NonNegativeReals)
+    m.c = pyo.Constraint(expr=m.y <= 1)
+    m.d = pyo.Constraint(expr=m.y >= lower_y)
+    m.e = pyo.Constraint(expr=m.x <= 5)
+    m.objective = pyo.Objective(expr=m.x + m.y)
+    m.fixed_rows = []
+    log = tmp_path / "highs.log"
+    solver = Solver(m, SolveOptions(solver_log=log))
+    real, presolve = solver.highs_model.solve, []
+
+    def undecided(*args):
+        run = real(*args)
+        run.model_status = highspy.HighsModelStatus.kUnboundedOrInfeasible
+        return run
+
+    monkeypatch.setattr(solver.highs_model, "solve", undecided)
+    real_run = solver.highs_model.run
+
+    def recording(options=None, *args):
+        presolve.append((options or {}).get("presolve"))
+        return real_run(options, *args)
+
+    monkeypatch.setattr(solver.highs_model, "run", recording)
+    assert solver.solve().status == expected
+    assert presolve == [None, "off"]
+    assert solver.highs.getOptionValue("presolve")[1] == "choose"
+    assert log.read_text().count("Model status") == 2

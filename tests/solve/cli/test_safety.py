@@ -53,7 +53,7 @@ KILLED_WRITER = textwrap.dedent(
     from pathlib import Path
     from chipalloc.data import load_scenario
     from chipalloc.solve import pipeline
-    from chipalloc.solve.backend.solver import SolveOptions
+    from chipalloc.solve.backend.options import SolveOptions
 
     scenario, out, ready = sys.argv[1:]
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from chipalloc.data import load_scenario
 from chipalloc.data.generate import Size, write_generated
 from chipalloc.model import fleet
-from chipalloc.solve.backend.solver import SolveOptions
+from chipalloc.solve.backend.options import SolveOptions
 from chipalloc.solve.cli.app import app
 from chipalloc.solve.explain import iis
 from chipalloc.solve.explain.shortfall import shortfall
