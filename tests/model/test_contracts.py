@@ -249,3 +249,19 @@ def test_a_v1_scenario_has_no_contract_outputs(tmp_path):
     assert not hasattr(run.model, "share")
     assert run.results.summary["shares"] == {}
     assert run.results.contracts is None
+
+
+def test_solve_shows_the_contracts_and_warns_of_idle_capacity(tmp_path):
+    """``forced``: 180,000 USD of idle lease is 75% of the 240,000 objective (> 1%)."""
+    from typer.testing import CliRunner
+
+    from chipalloc.solve.cli.app import app
+
+    forced(tmp_path)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["solve", str(tmp_path / "forced"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Take-or-pay contracts" in text
+    assert "idle contracted capacity costs $180,000 (discounted), 75.0% of the objective" in text
+    assert (out / "contracts.csv").exists()
