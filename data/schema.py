@@ -74,6 +74,16 @@ MAX_MIN_SPEND_USD = 1e21
 infinite and solves slowly near it."""
 
 
+def _blank_to(default: Any) -> BeforeValidator:
+    """An empty cell of an optional column takes the column's default."""
+
+    def fill(value: Any) -> Any:
+        value = _blank_to_none(value)
+        return default if value is None else value
+
+    return BeforeValidator(fill)
+
+
 def _within(kind: str) -> AfterValidator:
     limit, unit = MAGNITUDES[kind]
 
@@ -100,6 +110,8 @@ OptNonNeg = Annotated[Annotated[float, Decimal, Finite, Field(ge=0)] | None, Bla
 Count = Annotated[float, Blank, Decimal, Finite, Field(ge=1), AfterValidator(_whole)]
 CountFrom0 = Annotated[float, Blank, Decimal, Finite, Field(ge=0), AfterValidator(_whole)]
 Cooling = Annotated[Literal["air", "liquid"], Blank]
+Contract = Literal["as_used", "take_or_pay"]
+ShareBound = Annotated[float, Decimal, Finite, Field(ge=0, le=1)]
 PolicyKind = Literal[
     "operator_max_share", "operator_min_share", "vendor_max_share", "operator_min_spend_usd"
 ]
@@ -143,6 +155,9 @@ class SiteRow(Row):
     build_lead_periods: CountFrom0
     build_lifetime_periods: Count
     max_build_mw: Annotated[NonNeg, _within("mw")]
+    contract: Annotated[Contract, _blank_to("as_used")] = "as_used"
+    min_share: Annotated[ShareBound, _blank_to(0.0)] = 0.0
+    max_share: Annotated[ShareBound, _blank_to(1.0)] = 1.0
 
 
 class SitePowerRow(Row):

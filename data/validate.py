@@ -1,5 +1,5 @@
 """Rules of MODEL.md section 2 that span rows or tables: unique keys, references, order,
-compatibility, power rows for sites that can build, policies, objective settings.
+compatibility, power rows for sites that can build, contracts, policies, objective settings.
 
 Every rule appends to one list, so all problems are reported together.
 """
@@ -44,6 +44,7 @@ def check_scenario(sc: Scenario) -> list[Problem]:
         return problems
     problems += _initial_fleet(sc)
     problems += _build_power_rows(sc)
+    problems += _contracts(sc)
     problems += _policies(sc)
     _chips_without_site(sc)
     if sc.settings.objective == "max_compute" and sc.settings.total_budget_usd is None:
@@ -150,6 +151,33 @@ def _build_power_rows(sc: Scenario) -> list[Problem]:
                         column="site",
                     )
                 )
+    return out
+
+
+def _contracts(sc: Scenario) -> list[Problem]:
+    """MODEL.md section 9: min_share <= max_share on every site; a take_or_pay site cannot
+    build (max_build_mw = 0)."""
+    out = []
+    for label, row in sc.sites.iterrows():
+        if row["min_share"] > row["max_share"]:
+            out.append(
+                Problem(
+                    "sites.csv",
+                    f"min_share {row['min_share']:g} is above max_share {row['max_share']:g}",
+                    row=_row(label),
+                    column="min_share",
+                )
+            )
+        if row["contract"] == "take_or_pay" and row["max_build_mw"] > 0:
+            out.append(
+                Problem(
+                    "sites.csv",
+                    f"site '{row['site']}' has a take_or_pay contract, so it cannot build: "
+                    f"max_build_mw must be 0, got {row['max_build_mw']:g}",
+                    row=_row(label),
+                    column="max_build_mw",
+                )
+            )
     return out
 
 

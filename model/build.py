@@ -9,6 +9,7 @@ import pyomo.core as pyo
 from chipalloc.data import Scenario
 
 from .build_total import define_build_total
+from .contracts import define_contracts
 from .costs import define_costs
 from .demand import define_demand
 from .fleet import FLEET_FORMS, choose_fleet_form, define_fleet
@@ -28,6 +29,7 @@ STEPS = (
     define_params,
     define_variables,
     define_fleet,
+    define_contracts,
     define_costs,
     define_power,
     define_supply,

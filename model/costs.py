@@ -3,7 +3,9 @@
 - capex[p]  = sum unit_cost[k,p] * buy[k,s,p] * a_k,p,  a_k,p = min(L_k, N - p) / L_k;
 - build[p]  = sum build_cost[s] * build[s,p] * b_s,p,  b_s,p = max(0, min(B_s, N-p-G_s)) / B_s;
 - energy[p] = sum power_kw[k] * fleet[k,s,p] * pue[s] * load_factor * 8.76 * y_p * price[s,p];
-- lease[p]  = sum power_kw[k] * fleet[k,s,p] * 12 * y_p * lease[s];
+- lease[p]  = sum power_kw[k] * fleet[k,s,p] * 12 * y_p * lease[s] at as_used sites, and
+  lease[s] * 12 * y_p * 1000 * share[s] * power_mw[s,p] / pue[s] at take_or_pay sites
+  (MODEL.md section 9: the contracted capacity, used or not; ``contracts.paid_kw``);
 - total_cost = sum over p of d_p * (capex + build + energy + lease)[p].
 
 Written per site and chip rather than per unit: capex[p] = sum over k of unit_cost[k,p] *
@@ -17,6 +19,7 @@ import pyomo.core as pyo
 
 from chipalloc.data import Scenario
 
+from .contracts import paid_kw
 from .units import HOURS_PER_YEAR_K
 
 COST_KINDS = ("capex", "build", "energy", "lease")
@@ -74,7 +77,7 @@ def define_costs(m: pyo.ConcreteModel, sc: Scenario) -> None:
                 * m.it_mw[s, p]
                 for s in m.S
             )
-        return pyo.quicksum(1000 * 12 * y * m.lease[s] * m.it_mw[s, p] for s in m.S)
+        return pyo.quicksum(12 * y * m.lease[s] * paid_kw(m, pue[s], s, p) for s in m.S)
 
     m.COST_KINDS = pyo.Set(initialize=COST_KINDS, ordered=True)
     m.cost = pyo.Expression(m.COST_KINDS, m.P, rule=cost, doc="nominal cost, USD million")

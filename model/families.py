@@ -12,6 +12,7 @@ from typing import Any
 
 from . import (
     build_total,
+    contracts,
     demand,
     fleet,
     fleet_balance,
@@ -37,13 +38,16 @@ FAMILIES: dict[str, FamilySpec] = {
         period_budget.SPEC,
         *policies.SPECS,
         objective.SPEC,
+        *contracts.SPECS,
         fleet_balance.SPEC,
     )
 }
-"""Constraint families in MODEL.md section 4 order (the order of duals.csv)."""
+"""Constraint families in MODEL.md section 4 order, then section 9 (the order of duals.csv)."""
 
-VARIABLES: dict[str, VariableSpec] = {spec.name: spec for spec in (*variables.SPECS, fleet.SPEC)}
-"""Variable families: buy, build, unmet and (recursion form) fleet."""
+VARIABLES: dict[str, VariableSpec] = {
+    spec.name: spec for spec in (*variables.SPECS, contracts.VARIABLE, fleet.SPEC)
+}
+"""Variable families: buy, build, unmet, share (take_or_pay sites) and (recursion form) fleet."""
 
 PLANNER_FAMILIES: tuple[FamilySpec, ...] = tuple(f for f in FAMILIES.values() if not f.internal)
 """The families the planner sees (duals.csv, ranging, reports): all but bookkeeping rows."""

@@ -18,6 +18,7 @@ import pyomo.core as pyo
 from chipalloc.data import Scenario
 from chipalloc.data.schema import SHARE_KINDS, TABLES
 
+from .contracts import take_or_pay_sites
 from .policies import effective_shares, min_spend_targets
 from .units import PFLOPS, UNITS, USD
 
@@ -25,7 +26,15 @@ STRUCTURE_COLUMNS: dict[str, tuple[str, ...] | None] = {
     "periods": ("period", "years"),
     "chips": None,
     "chip_supply": ("chip", "period"),
-    "sites": ("site", "operator", "pue", "cooling", "build_lead_periods", "build_lifetime_periods"),
+    "sites": (
+        "site",
+        "operator",
+        "pue",
+        "cooling",
+        "build_lead_periods",
+        "build_lifetime_periods",
+        "contract",
+    ),
     "site_power": ("site", "period"),
     "initial_fleet": None,
     "policies": ("kind", "name", "from_period"),
@@ -57,6 +66,8 @@ def param_values(sc: Scenario) -> dict[str, Any]:
         "unmet_penalty": sc.settings.unmet_penalty_usd_per_pflops_year * PFLOPS / USD,
         "budget_cap": (sc.settings.total_budget_usd or 0.0) / USD,
         "min_spend_usd": min_spend_targets(sc),
+        "min_share": {s: sites.at[s, "min_share"] for s in take_or_pay_sites(sc)},
+        "max_share": {s: sites.at[s, "max_share"] for s in take_or_pay_sites(sc)},
     }
     for kind in SHARE_KINDS:
         values[f"{kind}_value"] = effective_shares(sc, kind)
@@ -117,6 +128,18 @@ def define_params(m: pyo.ConcreteModel, sc: Scenario) -> None:
         mutable=True,
         initialize=v["capex_budget"],
         doc="nominal capex cap per period, USD million",
+    )
+    m.min_share = pyo.Param(
+        m.TAKE_OR_PAY,
+        mutable=True,
+        initialize=v["min_share"],
+        doc="least contracted share of a take_or_pay site's offered power",
+    )
+    m.max_share = pyo.Param(
+        m.TAKE_OR_PAY,
+        mutable=True,
+        initialize=v["max_share"],
+        doc="most contracted share of a take_or_pay site's offered power",
     )
     m.discount = pyo.Param(m.P, mutable=True, initialize=v["discount"], doc="d_p = (1 + r)^(-t_p)")
     m.load_factor = pyo.Param(mutable=True, initialize=v["load_factor"])

@@ -4,7 +4,8 @@
 - operator_min_share[o,p]: C_o[p] >= value * compute[p];
 - vendor_max_share[v,p]:   C_v[p] <= value * compute[p];
 - operator_min_spend[o, from]: sum over p >= from, k, s of o's sites of
-  12 * y_p * lease[s] * power_kw[k] * fleet[k,s,p] >= value.
+  12 * y_p * lease[s] * power_kw[k] * fleet[k,s,p] >= value, with the take_or_pay lease
+  12 * y_p * lease[s] * 1000 * share[s] * power_mw[s,p] / pue[s] at such sites (section 9).
 
 Several rows of one share kind and name combine per period into the tightest value
 (the smallest max share, the largest min share); the share is a mutable parameter.
@@ -17,6 +18,7 @@ import pyomo.core as pyo
 from chipalloc.data import Scenario
 from chipalloc.data.schema import MAX_MIN_SPEND_USD
 
+from .contracts import paid_kw
 from .rows import relation
 from .spec import FamilySpec
 from .units import PFLOPS, USD
@@ -74,9 +76,11 @@ def min_spend_targets(sc: Scenario) -> dict[tuple[str, str], float]:
 def define_min_spend(m: pyo.ConcreteModel, sc: Scenario) -> None:
     """operator_min_spend[o, from_period]: lease paid to o from from_period on >= value.
 
-    The kW term sum over k of power_kw[k] * fleet[k,s,p] is written as 1000 * it_mw[s,p].
+    The kW term sum over k of power_kw[k] * fleet[k,s,p] is written as 1000 * it_mw[s,p]
+    (``contracts.paid_kw``: the contracted kW at a take_or_pay site).
     """
     years = dict(zip(sc.period_labels, sc.years, strict=True))
+    pue = sc.sites.set_index("site")["pue"].to_dict()
     sites_of: dict[str, list[str]] = {}
     for s, o in zip(sc.sites["site"], sc.sites["operator"], strict=True):
         sites_of.setdefault(o, []).append(s)
@@ -87,7 +91,7 @@ def define_min_spend(m: pyo.ConcreteModel, sc: Scenario) -> None:
     def rule(m, o, start):
         first = 0 if start == ALL_PERIODS else sc.period_pos[start]
         paid = pyo.quicksum(
-            12 * years[p] * m.lease[s] * 1000 * m.it_mw[s, p]
+            12 * years[p] * m.lease[s] * paid_kw(m, pue[s], s, p)
             for p in sc.period_labels[first:]
             for s in sites_of.get(o, ())
         )

@@ -2,6 +2,11 @@
 
 Written with power_mw alone on the right-hand side, so the row's bound is the site's MW
 and its dual is the value of one more facility MW at s in p.
+
+At a take_or_pay site (MODEL.md section 9) power_mw is scaled by the contracted share:
+pue[s] * it_mw[s,p] - built_mw[s,p] - contracted_mw[s,p] <= 0, with contracted_mw =
+share[s] * power_mw[s,p] (``contracts.py``; built_mw is 0 there). The dual is still the
+value of one more facility MW at s in p, given free of contract.
 """
 
 from __future__ import annotations
@@ -18,13 +23,15 @@ from .words import TOL, need, number, only_fleet
 def define_power(m: pyo.ConcreteModel, sc: Scenario) -> None:
     """Add power[s, p] for every site and period."""
     pue = sc.sites.set_index("site")["pue"].to_dict()
-    m.power = pyo.Constraint(
-        m.S,
-        m.P,
-        rule=lambda m, s, p: relation(
-            m, "power", (s, p), pue[s] * m.it_mw[s, p] - m.built_mw[s, p], "<=", m.power_mw[s, p]
-        ),
-    )
+
+    def rule(m, s, p):
+        if s in m.TAKE_OR_PAY:
+            used = pue[s] * m.it_mw[s, p] - m.built_mw[s, p] - m.contracted_mw[s, p]
+            return relation(m, "power", (s, p), used, "<=", 0.0)
+        used = pue[s] * m.it_mw[s, p] - m.built_mw[s, p]
+        return relation(m, "power", (s, p), used, "<=", m.power_mw[s, p])
+
+    m.power = pyo.Constraint(m.S, m.P, rule=rule)
 
 
 def _conflict(at: dict, c: dict) -> str:

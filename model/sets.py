@@ -3,7 +3,8 @@
 - P: periods in file order (position 0..N-1 via ``scenario.period_pos``);
 - KS: compatible (chip, site) pairs (MODEL.md section 3);
 - BUY: (k, s, p) for (k, s) in KS where chip_supply has a row for (k, p);
-- BUILD: (s, p) for sites with max_build_mw > 0 and p + G_s <= N - 1.
+- BUILD: (s, p) for sites with max_build_mw > 0 and p + G_s <= N - 1;
+- TAKE_OR_PAY: sites whose contract is take_or_pay (MODEL.md section 9), in file order.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import pyomo.core as pyo
 
 from chipalloc.data import Scenario
 
+from .contracts import take_or_pay_sites
+
 
 def define_sets(m: pyo.ConcreteModel, sc: Scenario) -> None:
-    """Add P, K, S, KS, BUY and BUILD to the model."""
+    """Add P, K, S, KS, BUY, BUILD and TAKE_OR_PAY to the model."""
     m.P = pyo.Set(initialize=sc.period_labels, ordered=True)
     m.K = pyo.Set(initialize=list(sc.chips["chip"]), ordered=True)
     m.S = pyo.Set(initialize=list(sc.sites["site"]), ordered=True)
@@ -42,3 +45,4 @@ def define_sets(m: pyo.ConcreteModel, sc: Scenario) -> None:
             if i + int(site["build_lead_periods"]) <= n - 1
         ],
     )
+    m.TAKE_OR_PAY = pyo.Set(initialize=take_or_pay_sites(sc), within=m.S, ordered=True)

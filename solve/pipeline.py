@@ -144,6 +144,8 @@ def write(
         "reduced_costs": reduced_cost_table(run.scenario, run.solver),
         "periods": period_table(run.scenario, res),
     }
+    if res.contracts is not None:
+        tables["contracts"] = res.contracts
     with timed(run.timings, "write"):
         write_folder(
             out,

@@ -41,6 +41,11 @@ def show_results(
     console.print(compute_table(sc, res, "vendor"))
     console.print(purchases_table(res))
     console.print(power_table(res, top))
+    if res.contracts is not None:
+        console.print(contracts_table(res))
+        warning = idle_warning(res)
+        if warning:
+            console.print(warning)
     console.print(binding_table(sc, res, top))
     unmet = {p: v for p, v in s.get("unmet_pflops", {}).items() if v > 1e-6}
     if unmet:
@@ -97,6 +102,47 @@ def power_table(res: Results, top: int) -> Table:
     for site, row in summary.head(top).iterrows():
         table.add_row(p_(site), str(row["periods"]), p_(row["first"]), f"{row['max_value']:,.0f}")
     return table
+
+
+IDLE_WARNING_SHARE = 0.01
+"""Idle contracted capacity costing more than this share of the objective is worth a line."""
+
+
+def contracts_table(res: Results) -> Table:
+    """Take-or-pay sites (MODEL.md section 9): share, idle MW, idle cost, value of a point."""
+    unit = "PFLOPS-years" if res.summary["sense"] == "max" else "USD"
+    table = Table(title="Take-or-pay contracts")
+    for column in ("site", "share", "bounds", "peak MW", "idle MW-periods", "idle cost"):
+        table.add_column(column, justify="left" if column == "site" else "right")
+    table.add_column(f"objective per +1 point ({unit})", justify="right")
+    for r in res.contracts.to_dict("records"):
+        point = r["objective_change_per_point"]
+        table.add_row(
+            p_(r["site"]),
+            f"{100 * r['share']:.2f}%",
+            f"{100 * r['min_share']:.0f}-{100 * r['max_share']:.0f}%",
+            f"{r['contracted_mw_peak']:,.1f}",
+            f"{r['idle_mw_periods']:,.1f}",
+            money(r["idle_cost_usd"]),
+            money(point) if unit == "USD" else f"{point:,.1f}",
+        )
+    return table
+
+
+def idle_warning(res: Results) -> str | None:
+    """A warning when the discounted lease on idle contracted MW exceeds
+    ``IDLE_WARNING_SHARE`` of the objective (of total cost under max_compute)."""
+    s = res.summary
+    idle = s["idle_contract_cost_discounted_usd"]
+    scale = s["objective"] if s["sense"] == "min" else s["total_cost_usd"]
+    if idle <= IDLE_WARNING_SHARE * abs(scale) or idle <= 0:
+        return None
+    of = "objective" if s["sense"] == "min" else "total cost"
+    return (
+        f"[yellow]warning[/]: idle contracted capacity costs {money(idle)} (discounted), "
+        f"{100 * idle / abs(scale):.1f}% of the {of} "
+        f"({s['idle_contracted_mw_periods']:,.1f} MW-periods paid and unused)"
+    )
 
 
 def binding_table(sc: Scenario, res: Results, top: int) -> Table:

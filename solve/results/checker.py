@@ -1,8 +1,14 @@
 """The plan checker: verify a results folder against every rule of MODEL.md section 4.
 
-It reads plan.csv, sites.csv and summary.json and recomputes fleet, power, supply, builds,
-demand, budgets, policies and costs from the scenario with pandas alone: no Pyomo, no
-solver. A violation beyond tolerance is reported in the planner's words.
+It reads plan.csv, sites.csv, costs.csv and summary.json and recomputes fleet, power,
+supply, builds, demand, budgets, policies and costs from the scenario with pandas alone: no
+Pyomo, no solver. A violation beyond tolerance is reported in the planner's words.
+
+Take-or-pay sites (MODEL.md section 9): the share is read from sites.csv
+``contracted_share`` (and must equal summary.json ``shares``); it must lie within
+[min_share, max_share]; the power row holds with share * power_mw in place of power_mw;
+the lease, in costs.csv, in the total cost and in operator_min_spend, is
+lease * 12 * y_p * 1000 * share * power_mw / pue whatever runs there.
 """
 
 from __future__ import annotations
@@ -61,6 +67,11 @@ class PlanCheck:
         )
         self.unescape(self.plan, ["period", "site", "operator", "chip", "vendor"])
         self.unescape(self.sites_out, ["period", "site", "operator"])
+        for column in ("contracted_share", "contracted_mw"):
+            if column in self.sites_out.columns:
+                self.sites_out[column] = pd.to_numeric(self.sites_out[column], errors="coerce")
+        costs = folder / "costs.csv"
+        self.costs_out = pd.read_csv(costs, dtype={"period": str}) if costs.exists() else None
         self.summary = json.loads((folder / "summary.json").read_text())
         self.labels = sc.period_labels
         self.n = sc.n_periods
@@ -77,6 +88,9 @@ class PlanCheck:
         self.check_plan_rows()
         if self.problems:
             return self.problems
+        self.share = self.read_shares()
+        if self.problems:
+            return self.problems
         self.fleet = self.recompute_fleet()
         self.check_fleet()
         self.check_power()
@@ -86,6 +100,7 @@ class PlanCheck:
         self.check_period_budget()
         self.check_policies()
         self.check_costs()
+        self.check_lease_table()
         return self.problems
 
     # -- quantities -------------------------------------------------------------------------
@@ -126,6 +141,69 @@ class PlanCheck:
             ]
         return fleet
 
+    def read_shares(self) -> pd.Series:
+        """share[s] of every take_or_pay site, from sites.csv ``contracted_share``; checks it is
+        one number per site, within [min_share, max_share], equal to summary.json ``shares``,
+        and that ``contracted_mw`` = share * power_mw."""
+        sites = self.sc.sites.set_index("site")
+        top = list(sites.index[sites["contract"] == "take_or_pay"])
+        out = pd.Series(0.0, index=top, dtype=float)
+        if not top:
+            return out
+        if "contracted_share" not in self.sites_out.columns:
+            self.problems.append("sites.csv has no contracted_share column for take_or_pay sites")
+            return out
+        reported = self.summary.get("shares", {})
+        power = self.sc.site_power.set_index(["site", "period"])["power_mw"]
+        for s in top:
+            rows = self.sites_out[self.sites_out["site"] == s]
+            values = rows["contracted_share"].to_numpy(dtype=float)
+            if len(values) == 0 or np.isnan(values).any() or np.ptp(values) > ABS_TOL:
+                self.problems.append(f"contract at {s}: sites.csv gives no single share")
+                continue
+            share = out[s] = float(values[0])
+            low, high = sites.at[s, "min_share"], sites.at[s, "max_share"]
+            if _exceeds(low, share) or _exceeds(share, high):
+                self.problems.append(
+                    f"contract at {s}: share {share:g} outside [{low:g}, {high:g}]"
+                )
+            if s not in reported or _differs(reported[s], share):
+                self.problems.append(
+                    f"contract at {s}: share {share:g} in sites.csv, "
+                    f"{reported.get(s)} in summary.json"
+                )
+            for r in rows.to_dict("records"):
+                mw = share * float(power.get((s, r["period"]), 0.0))
+                if _differs(float(r["contracted_mw"]), mw):
+                    self.problems.append(
+                        f"contract at {s} in {r['period']}: contracted_mw is "
+                        f"{r['contracted_mw']:g}, share x power_mw gives {mw:g}"
+                    )
+        return out
+
+    def offered(self) -> pd.DataFrame:
+        """MW without builds, site x period: power_mw, times the share at take_or_pay sites."""
+        power = self.sc.site_power.pivot(index="site", columns="period", values="power_mw")
+        power = power.reindex(index=self.sc.sites["site"], columns=self.labels).fillna(0.0)
+        factor = pd.Series(1.0, index=power.index)
+        factor[self.share.index] = self.share
+        return power.mul(factor, axis=0)
+
+    def lease_kw(self) -> pd.DataFrame:
+        """The IT kW the lease is paid on, site x period: power_kw x fleet at as_used sites,
+        1000 x share x power_mw / pue at take_or_pay sites."""
+        kw = self.sc.chips.set_index("chip")["power_kw"]
+        sites = self.sc.sites.set_index("site")
+        used = pd.DataFrame(0.0, index=sites.index, columns=self.labels)
+        if len(self.fleet):
+            per_row = self.fleet.mul(
+                kw.reindex(self.fleet.index.get_level_values("chip")).to_numpy(), axis=0
+            )
+            used += per_row.groupby(level="site").sum().reindex_like(used).fillna(0.0)
+        top = self.share.index
+        used.loc[top] = self.offered().loc[top].mul(1000 / sites.loc[top, "pue"], axis=0).to_numpy()
+        return used
+
     def builds(self) -> pd.DataFrame:
         """build_started_mw as a site x period matrix."""
         return self.sites_out.pivot(
@@ -133,9 +211,9 @@ class PlanCheck:
         ).reindex(columns=self.labels)
 
     def capacity(self) -> pd.DataFrame:
-        """power_mw + builds usable by p (started at q with q + lead <= p)."""
-        power = self.sc.site_power.pivot(index="site", columns="period", values="power_mw")
-        power = power.reindex(index=self.sc.sites["site"], columns=self.labels).fillna(0.0)
+        """power_mw (share * power_mw at take_or_pay sites) + builds usable by p (started at
+        q with q + lead <= p)."""
+        power = self.offered()
         builds = self.builds().reindex(index=power.index).fillna(0.0)
         lead = self.sc.sites.set_index("site")["build_lead_periods"].astype(int)
         built = pd.DataFrame(0.0, index=power.index, columns=self.labels)
@@ -343,17 +421,31 @@ class PlanCheck:
                     )
 
     def lease_paid(self, operator: str, periods: list[str]) -> float:
-        """Nominal lease fees paid to ``operator`` over ``periods``."""
+        """Nominal lease fees paid to ``operator`` over ``periods`` (``lease_usd``)."""
         sites = self.sc.sites.set_index("site")
-        site = self.fleet.index.get_level_values("site")
-        mine = (sites["operator"].reindex(site) == operator).to_numpy()
-        kw = self.sc.chips.set_index("chip")["power_kw"]
-        per_unit = kw.reindex(self.fleet.index.get_level_values("chip")).to_numpy(dtype=float)
-        per_unit = per_unit * sites["lease_usd_per_kw_month"].reindex(site).to_numpy(dtype=float)
-        columns = [self.labels.index(p) for p in periods]
-        years = np.asarray(self.sc.years, dtype=float)[columns]
-        fleet = self.fleet.to_numpy(dtype=float)[np.ix_(mine, columns)]
-        return float((12 * years[None, :] * per_unit[mine][:, None] * fleet).sum())
+        mine = sites.index[sites["operator"] == operator]
+        return float(self.lease_usd().loc[mine, periods].to_numpy().sum())
+
+    def lease_usd(self) -> pd.DataFrame:
+        """Nominal lease per site and period: 12 * y_p * lease[s] * ``lease_kw``."""
+        sites = self.sc.sites.set_index("site")
+        years = np.asarray(self.sc.years, dtype=float)
+        fee = sites["lease_usd_per_kw_month"].to_numpy(dtype=float)[:, None]
+        return self.lease_kw() * (12 * years[None, :] * fee)
+
+    def check_lease_table(self) -> None:
+        """costs.csv's lease per period equals the recomputed one."""
+        if self.costs_out is None:
+            return
+        reported = self.costs_out[self.costs_out["kind"] == "lease"].set_index("period")
+        expected = self.lease_usd().sum()
+        for p in self.labels:
+            paid = float(reported["nominal_usd"].get(p, 0.0))
+            if _differs(paid, float(expected[p]), USD_TOL):
+                self.problems.append(
+                    f"lease in {p}: costs.csv says {paid:,.0f} USD, the plan pays "
+                    f"{expected[p]:,.0f}"
+                )
 
     def period_costs(self) -> pd.DataFrame:
         """Nominal cost by kind per period, from MODEL.md's formulas (as arrays)."""
@@ -397,8 +489,7 @@ class PlanCheck:
             pue = sites["pue"].reindex(site).to_numpy(dtype=float)[:, None]
             lf = sc.settings.load_factor
             out["energy"] = (kw_in_service * pue * lf * 8.76 * years * energy).sum(axis=0)
-            lease = sites["lease_usd_per_kw_month"].reindex(site).to_numpy(dtype=float)[:, None]
-            out["lease"] = (kw_in_service * 12 * years * lease).sum(axis=0)
+        out["lease"] = self.lease_usd().sum().to_numpy()
         return out
 
     def check_costs(self) -> None:

@@ -2,6 +2,8 @@
 
 - plan: one row per (period, site, chip) with nonzero buy or fleet;
 - sites: per site and period, facility MW available, built, used, and the value of power;
+  at take_or_pay sites (MODEL.md section 9) the contracted share and MW and the idle part;
+- contracts: one row per take_or_pay site (share, idle MW, idle cost, value of a point);
 - costs: per period and cost kind, nominal and discounted USD (plus the shortfall penalty);
 - duals: the shadow price of every row, by constraint family and MODEL.md index.
 """
@@ -15,7 +17,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from chipalloc.data import Scenario
-from chipalloc.model import PFLOPS, UNITS, USD, capacity_family
+from chipalloc.model import FAMILIES, PFLOPS, UNITS, USD, capacity_family
 from chipalloc.solve.backend.compiler import Compiler, evaluate
 from chipalloc.solve.backend.solver import Outcome, Solver
 from chipalloc.solve.results.duals import dual_table
@@ -45,6 +47,8 @@ class Results:
     costs: pd.DataFrame
     duals: pd.DataFrame
     summary: dict
+    contracts: pd.DataFrame | None = None
+    """contracts.csv, when some site is take_or_pay."""
 
 
 def _clean(x: float) -> float:
@@ -90,6 +94,8 @@ def extract(sc: Scenario, solver: Solver, outcome: Outcome) -> Results:
         unmet = dict(zip(labels, short.tolist(), strict=True))
     total_cost = float(costs.loc[costs["kind"] != "shortfall_penalty", "discounted_usd"].sum())
     compute = values.of([m.compute[p] for p in labels])
+    contracts = contracts_table(sc, sites, duals, maximise) if len(m.TAKE_OR_PAY) else None
+    top = sites[sites["contract"] == "take_or_pay"]
     summary = {
         "status": outcome.status,
         "objective": outcome.objective,
@@ -99,8 +105,12 @@ def extract(sc: Scenario, solver: Solver, outcome: Outcome) -> Results:
         "unmet_pflops": unmet,
         "compute_pflops_years": float(sum(sc.years * compute * PFLOPS)),
         "scenario": sc.name,
+        "shares": top.groupby("site", sort=False)["contracted_share"].first().to_dict(),
+        "idle_contracted_mw_periods": float(top["idle_mw"].sum()),
+        "idle_contract_cost_usd": float(top["idle_cost_usd"].sum()),
+        "idle_contract_cost_discounted_usd": float(top["idle_cost_discounted_usd"].sum()),
     }
-    return Results(plan, sites, costs, duals, summary)
+    return Results(plan, sites, costs, duals, summary, contracts)
 
 
 def plan_table(sc: Scenario, m: pyo.ConcreteModel, values: Values | None = None) -> pd.DataFrame:
@@ -155,6 +165,12 @@ def sites_table(
     ``power_shadow_price`` is how much the objective improves per extra facility MW in that
     period: USD of discounted cost saved (min_cost) or PFLOPS-years gained (max_compute).
     ``power_shadow_price_nominal`` undoes the discounting (USD in that period's money).
+
+    Take-or-pay sites (MODEL.md section 9; empty cells at as_used sites):
+    contracted_share = share[s]; contracted_mw = share[s] * power_mw[s,p], the site's
+    capacity_mw (with built_mw = 0); idle_mw = contracted_mw - used_mw, the contracted MW no
+    load uses; idle_cost_usd = lease[s] * 12 * y_p * 1000 * idle_mw / pue[s], the nominal
+    lease paid on them (idle_cost_discounted_usd: times d_p).
     """
     values = values or Values(m)
     sites = sc.sites.set_index("site")
@@ -176,6 +192,22 @@ def sites_table(
     it = values.of([m.it_mw[s, p] for s, p in grid])
     site = np.array([s for s, _ in grid], dtype=object)
     discount = np.tile(sc.discount, len(names))
+    pue = sites["pue"].reindex(site).to_numpy(dtype=float)
+    used = _clean_all(pue * it)
+    contract = sites["contract"].reindex(site).to_numpy(dtype=object)
+    top = contract == "take_or_pay"
+    share = np.full(len(grid), np.nan)
+    contracted = np.full(len(grid), np.nan)
+    if top.any():
+        chosen = dict(
+            zip(m.TAKE_OR_PAY, values.of([m.share[s] for s in m.TAKE_OR_PAY]), strict=True)
+        )
+        share[top] = _clean_all(np.array([chosen[s] for s in site[top]]))
+        contracted[top] = share[top] * available[top]
+    idle = np.where(top, np.maximum(contracted - used, 0.0), np.nan)
+    years = np.tile(np.asarray(sc.years, dtype=float), len(names))
+    lease = sites["lease_usd_per_kw_month"].reindex(site).to_numpy(dtype=float)
+    idle_cost = lease * 12 * years * 1000 * idle / pue
     return pd.DataFrame(
         {
             "period": np.array([p for _, p in grid], dtype=object),
@@ -183,13 +215,78 @@ def sites_table(
             "operator": sites["operator"].reindex(site).to_numpy(dtype=object),
             "power_mw": available,
             "built_mw": built,
-            "capacity_mw": available + built,
-            "used_mw": _clean_all(sites["pue"].reindex(site).to_numpy(dtype=float) * it),
+            "capacity_mw": np.where(top, contracted, available) + built,
+            "used_mw": used,
             "it_mw": _clean_all(it),
             "build_started_mw": started,
             "power_shadow_price": price,
             "power_shadow_price_nominal": price if maximise else price / discount,
             "shadow_price_unit": "PFLOPS-years per MW" if maximise else "USD per MW",
+            "contract": contract,
+            "contracted_share": share,
+            "contracted_mw": contracted,
+            "idle_mw": idle,
+            "idle_cost_usd": idle_cost,
+            "idle_cost_discounted_usd": idle_cost * discount,
+        }
+    )
+
+
+CONTRACT_FAMILIES = tuple(f.name for f in FAMILIES.values() if f.rhs and f.rhs[0] == "sites")
+"""The share-bound families (right-hand side min_share or max_share in sites.csv)."""
+
+
+def contracts_table(
+    sc: Scenario, sites: pd.DataFrame, duals: pd.DataFrame, maximise: bool
+) -> pd.DataFrame:
+    """contracts.csv: one row per take_or_pay site, from the sites table and the duals.
+
+    share, contracted_mw_peak (max over p of contracted_mw), idle_mw_periods (sum over p of
+    idle_mw), idle_cost_usd and idle_cost_discounted_usd (sums over p), lease_usd (nominal
+    lease paid on the contracted capacity: lease * 12 * y_p * 1000 * contracted_mw / pue),
+    and objective_change_per_point: the change of the objective when the share is pushed one
+    percentage point up against its binding bound, (dual of contract_min_share + dual of
+    contract_max_share) / 100, in ``unit`` (0 when neither bound binds).
+    """
+    top = sites[sites["contract"] == "take_or_pay"]
+    frame = sc.sites.set_index("site")
+    years = dict(zip(sc.period_labels, sc.years, strict=True))
+    per_site = top.groupby("site", sort=False)
+    bound_duals = duals[duals["family"].isin(CONTRACT_FAMILIES)]
+    point = bound_duals.groupby("site")["shadow_price"].sum() / 100
+    lease = (
+        (
+            top["contracted_mw"]
+            * top["period"].map(years).astype(float)
+            * 12
+            * 1000
+            * top["site"].map(frame["lease_usd_per_kw_month"] / frame["pue"]).astype(float)
+        )
+        .groupby(top["site"], sort=False)
+        .sum()
+    )
+    names = list(per_site.groups)
+    return pd.DataFrame(
+        {
+            "site": names,
+            "operator": frame["operator"].reindex(names).to_numpy(dtype=object),
+            "contract": "take_or_pay",
+            "min_share": frame["min_share"].reindex(names).to_numpy(dtype=float),
+            "max_share": frame["max_share"].reindex(names).to_numpy(dtype=float),
+            "share": per_site["contracted_share"].first().reindex(names).to_numpy(dtype=float),
+            "contracted_mw_peak": per_site["contracted_mw"].max().reindex(names).to_numpy(),
+            "idle_mw_periods": per_site["idle_mw"].sum().reindex(names).to_numpy(),
+            "idle_cost_usd": per_site["idle_cost_usd"].sum().reindex(names).to_numpy(),
+            "idle_cost_discounted_usd": per_site["idle_cost_discounted_usd"]
+            .sum()
+            .reindex(names)
+            .to_numpy(),
+            "lease_usd": lease.reindex(names).to_numpy(dtype=float),
+            "objective_change_per_point": _clean_all(
+                point.reindex(names).fillna(0.0).to_numpy(dtype=float)
+            )
+            + 0.0,
+            "unit": ("PFLOPS-years" if maximise else "USD") + " per percentage point of share",
         }
     )
 

@@ -29,7 +29,9 @@ The tiny scenario (``TABLES``), three periods of 0.25, 0.25 and 0.5 years, disco
 
 ``core`` is that scenario (min_cost, window fleet form), ``recursion`` the same in the
 recursion fleet form (for fleet_balance), ``max_compute`` the same with objective
-max_compute and total_budget_usd 2e8 (for total_budget).
+max_compute and total_budget_usd 2e8 (for total_budget). ``contracts`` (MODEL.md section 9)
+is ``core`` with site B on a take_or_pay contract, min_share 0.25 and max_share 0.75: its
+power, minimum spend and objective rows follow the v1 ones in their golden files.
 """
 
 from __future__ import annotations
@@ -100,17 +102,28 @@ TABLES = {
         {"kind": "operator_min_spend_usd", "name": "msft", "value": 1e6, "from_period": "2026Q2"},
     ],
 }
+CONTRACT = {"contract": "take_or_pay", "min_share": 0.25, "max_share": 0.75}
+CONTRACT_TABLES = {
+    **TABLES,
+    "sites": [TABLES["sites"][0], {**TABLES["sites"][1], **CONTRACT}],
+}
+"""``TABLES`` with site B take_or_pay (A keeps the default columns: as_used, 0, 1)."""
 SETTINGS = {"discount_rate": 0.08, "load_factor": 0.9, "unmet_penalty_usd_per_pflops_year": 2e5}
 
-SCENARIOS: dict[str, tuple[dict, str]] = {
-    "core": (SETTINGS, "window"),
-    "recursion": (SETTINGS, "recursion"),
-    "max_compute": ({**SETTINGS, "objective": "max_compute", "total_budget_usd": 2e8}, "window"),
+SCENARIOS: dict[str, tuple[dict, str, dict]] = {
+    "core": (SETTINGS, "window", TABLES),
+    "recursion": (SETTINGS, "recursion", TABLES),
+    "max_compute": (
+        {**SETTINGS, "objective": "max_compute", "total_budget_usd": 2e8},
+        "window",
+        TABLES,
+    ),
+    "contracts": (SETTINGS, "window", CONTRACT_TABLES),
 }
-"""Scenario name -> (scenario.yaml settings, fleet form), all on ``TABLES``."""
+"""Scenario name -> (scenario.yaml settings, fleet form, tables)."""
 
 GOLDEN: dict[str, tuple[str, ...]] = {
-    "power": ("core",),
+    "power": ("core", "contracts"),
     "supply": ("core",),
     "build_total": ("core",),
     "demand": ("core",),
@@ -118,10 +131,12 @@ GOLDEN: dict[str, tuple[str, ...]] = {
     "operator_max_share": ("core",),
     "operator_min_share": ("core",),
     "vendor_max_share": ("core",),
-    "operator_min_spend": ("core",),
+    "operator_min_spend": ("core", "contracts"),
     "total_budget": ("max_compute",),
     "fleet_balance": ("recursion",),
-    "objective": ("core", "max_compute"),
+    "contract_min_share": ("contracts",),
+    "contract_max_share": ("contracts",),
+    "objective": ("core", "max_compute", "contracts"),
 }
 """Golden file stem -> the scenarios whose rows it holds (``objective``: the objectives)."""
 
@@ -137,8 +152,8 @@ def models(tmp_path_factory) -> dict[str, pyo.ConcreteModel]:
     """Every scenario of ``SCENARIOS``, built once for the module."""
     root = tmp_path_factory.mktemp("golden")
     out = {}
-    for name, (settings, form) in SCENARIOS.items():
-        folder = write_scenario(root / name, settings=settings, **TABLES)
+    for name, (settings, form, tables) in SCENARIOS.items():
+        folder = write_scenario(root / name, settings=settings, **tables)
         out[name] = build_model(load_scenario(folder), fleet_form=form)
     return out
 
@@ -188,6 +203,7 @@ def test_power(models):
     and 2026Q3 only, Y of 2026Q2 and 2026Q3 (L = 3); bound 2 MW.
     B: 1.1 x 1.2 = 1.32 per thousand X; in 2026Q1 the 500 initial X use 0.5 x 1.32 = 0.66 MW,
     bound 3 - 0.66 = 2.34. No Y at B (liquid chip at an air site).
+    contracts: B's 3 MW become -3 share[B] on the left, bound 0 (-0.66 in 2026Q1); A unchanged.
     """
     check("power", models)
 
@@ -255,6 +271,8 @@ def test_operator_min_spend(models):
     12 x y x 150e-6 x 1000 x it_mw, it_mw = 1.2 per thousand X: 0.54 in 2026Q2 (y = 0.25),
     1.08 in 2026Q3 (y = 0.5). buy[X,B,2026Q1] serves 2026Q1-Q2: 0.54; of 2026Q2 serves Q2-Q3:
     1.62; of 2026Q3: 1.08. The initial X serve 2026Q1 only, before from_period.
+    contracts: the lease is on B's contracted IT kW, 1000 x share x 3 MW / 1.1, whatever runs:
+    12 x 150e-6 x 3000 / 1.1 x (0.25 + 0.5) = 3.681818 share[B].
     """
     check("operator_min_spend", models)
 
@@ -289,8 +307,23 @@ def test_objective(models):
 
     max_compute: y_p x 2.5 per thousand X in service (0.625 a quarter, 1.25 in 2026Q3),
     1.5 per thousand Y; the constant is the initial X: 0.5 x 0.625 = 0.3125.
+
+    contracts: B's buys lose their lease (buy[X,B,2026Q1]: 31.482018 - 0.54 x (1 + 0.980944)
+    = 30.412309), so does the initial fleet's constant (0.3740688 - 0.27 = 0.1040688), and
+    share[B] costs 12 x 150e-6 x 3000 / 1.1 x (0.25 + 0.25 x 0.980944 + 0.5 x 0.962250)
+    = 4.793046.
     """
     check("objective", models)
+
+
+def test_contract_min_share(models):
+    """share[B] >= min_share 0.25 (a fraction of B's offered 3 MW in every period)."""
+    check("contract_min_share", models)
+
+
+def test_contract_max_share(models):
+    """share[B] <= max_share 0.75."""
+    check("contract_max_share", models)
 
 
 def test_every_family_has_a_golden_file(models):
