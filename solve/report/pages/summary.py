@@ -2,7 +2,8 @@
 
 Shares are of compute in service over the last calendar year of the horizon, weighted by
 period length: share_o = sum_p y_p C_o[p] / sum_p y_p C[p]. A limit is binding when its
-shadow price is not zero: loosening it would improve the objective.
+shadow price is not zero: loosening it would improve the objective. Site power uses the
+rule of the CLI's "Sites at their power limit" table (``results.limits.sites_at_limit``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pandas as pd
 from chipalloc.model import FAMILIES
 from chipalloc.model.words import money, year_of
 from chipalloc.solve.report.data import SolveFolder
+from chipalloc.solve.results.limits import sites_at_limit
 
 TOL = 1e-6
 
@@ -48,6 +50,15 @@ def binding_limits(data: SolveFolder) -> list[str]:
         if spec.summary is None:
             continue
         phrase, key = spec.summary
+        if spec.capacity and "power_shadow_price" in data.sites:
+            full = sites_at_limit(data.sites)
+            parts = [
+                f"{r.site} ({_word(data, int(r.periods))} from {r.first})"
+                for r in full.itertuples()
+            ]
+            if parts:
+                phrases.append(f"{phrase}: {', '.join(parts)}")
+            continue
         rows = binding[binding["family"] == spec.name]
         if rows.empty:
             continue
