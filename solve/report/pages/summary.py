@@ -14,6 +14,7 @@ from chipalloc.model import FAMILIES
 from chipalloc.model.words import money, year_of
 from chipalloc.solve.report.data import SolveFolder
 from chipalloc.solve.results.limits import sites_at_limit
+from chipalloc.solve.results.mix import chip_mix
 
 TOL = 1e-6
 
@@ -121,7 +122,20 @@ def solve_summary(data: SolveFolder) -> list[tuple[str, str | list[str]]]:
     rows.append((f"Share by operator in {last}", _shares(data, "operator")))
     rows.append((f"Share by vendor in {last}", _shares(data, "vendor")))
     rows.append(("Binding limits", binding_limits(data) or "none"))
+    if len(data.plan) and "fleet_units" in data.plan:
+        mix = chip_mix(data.plan, data.order[-1] if data.order else None)
+        rows.append((f"Chip mix per site in {data.order[-1] if data.order else ''}", _mix(mix)))
     return rows
+
+
+def _mix(mix: pd.DataFrame) -> list[str] | str:
+    """One phrase per site: its accelerators in service by chip (fractional, an LP)."""
+    chips = [c for c in mix.columns if c not in ("site", "total")]
+    phrases = []
+    for row in mix.to_dict("records"):
+        parts = ", ".join(f"{c} {row[c]:,.0f}" for c in chips if row[c] > 0.5)
+        phrases.append(f"{row['site']}: {parts} ({row['total']:,.0f} accelerators)")
+    return phrases or "no accelerators in service"
 
 
 def _peak(data: SolveFolder) -> str:

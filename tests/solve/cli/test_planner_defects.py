@@ -223,3 +223,13 @@ def test_missing_matplotlib_says_how_to_get_the_charts(tmp_path):
 
     paths, problem = html.write_pngs([Broken(), Broken()], tmp_path)
     assert paths == [] and "pip install matplotlib" in problem and problem.count("x.png") == 0
+
+
+def test_the_report_shows_the_chip_mix_per_site(late_site, tmp_path):
+    from chipalloc.solve.report.pages.summary import solve_summary
+
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["solve", str(late_site), "--out", str(out), "-q"]).exit_code == 0
+    rows = dict(solve_summary(load_solve(out)))
+    mix = rows["Chip mix per site in P2"]
+    assert any(line.startswith("B: X ") for line in mix), mix
