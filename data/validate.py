@@ -47,6 +47,7 @@ def check_scenario(sc: Scenario) -> list[Problem]:
     problems += _contracts(sc)
     problems += _policies(sc)
     _chips_without_site(sc)
+    _sites_without_power(sc)
     if sc.settings.objective == "max_compute" and sc.settings.total_budget_usd is None:
         problems.append(
             Problem(
@@ -80,17 +81,34 @@ def _duplicate_keys(file: str, frame: pd.DataFrame, keys: tuple[str, ...]) -> li
 
 
 def _references(file: str, frame: pd.DataFrame, column: str, known: set[str]) -> list[Problem]:
+    """One problem per unknown name (not per row): its rows, and the closest known name.
+
+    A typo in sites.csv makes every site_power.csv row of the real name unknown: that is one
+    line naming the rows, with "did you mean" (difflib), not one identical line per row.
+    """
     entity = {"from_period": "period"}.get(column, column)
-    bad = ~frame[column].isin(known)
-    return [
-        Problem(
-            file,
-            f"unknown {entity} '{frame.at[label, column]}' (not in {entity}s.csv)",
-            row=_row(label),
-            column=column,
+    bad = frame.index[~frame[column].isin(known)]
+    by_name: dict[str, list[int]] = {}
+    for label in bad:
+        by_name.setdefault(str(frame.at[label, column]), []).append(_row(label))
+    out = []
+    choices = sorted(str(k) for k in known)
+    for name, rows in by_name.items():
+        close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        where = ""
+        if len(rows) > 1:
+            shown = ", ".join(map(str, rows[:6])) + (", ..." if len(rows) > 6 else "")
+            where = f" in {len(rows)} rows ({shown})"
+        out.append(
+            Problem(
+                file,
+                f"unknown {entity} '{name}' (not in {entity}s.csv){where}{hint}",
+                row=rows[0],
+                column=column,
+            )
         )
-        for label in frame.index[bad]
-    ]
+    return out
 
 
 def _periods(sc: Scenario) -> list[Problem]:
@@ -240,4 +258,18 @@ def _chips_without_site(sc: Scenario) -> None:
             f"chips.csv, row {_row(label)}: chip '{chip}' (operators {named}, cooling "
             f"{row['cooling']}) fits no site, so it is never bought; operators with sites: "
             f"{', '.join(operators) or 'none'}{hint}"
+        )
+
+
+def _sites_without_power(sc: Scenario) -> None:
+    """Warn about a site with no site_power.csv rows and no builds: it can never host a chip."""
+    powered = set(sc.site_power["site"])
+    for label, row in sc.sites.iterrows():
+        if row["site"] in powered or row["max_build_mw"] > 0:
+            continue
+        close = difflib.get_close_matches(str(row["site"]), sorted(powered), n=1)
+        hint = f" (did you mean '{close[0]}' in site_power.csv?)" if close else ""
+        sc.warnings.append(
+            f"sites.csv, row {_row(label)}: site '{row['site']}' has no rows in "
+            f"site_power.csv and cannot build, so it has no power and is never used{hint}"
         )

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import platform
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from chipalloc.solve.backend.solver import Outcome, Solver, highs_version
 from chipalloc.solve.results.checker import check_results
 from chipalloc.solve.results.extract import Results, extract
 from chipalloc.solve.results.reduced_costs import reduced_cost_table
+from chipalloc.solve.results.units import FRACTIONAL_NOTE
 from chipalloc.solve.results.write import file_hashes, package_version, write_folder
 
 
@@ -70,17 +71,20 @@ def solve(
     options: SolveOptions | None = None,
     timings: dict[str, float] | None = None,
     fleet_form: str = "auto",
+    progress: Callable[[], AbstractContextManager[Any]] = nullcontext,
 ) -> Run:
     """Build (fleet in ``fleet_form``: window, recursion, or auto by size) and solve;
-    extract results when optimal."""
+    extract results when optimal. ``progress()`` is entered around build and solve (the
+    CLI's spinner)."""
     timings = {} if timings is None else timings
-    with timed(timings, "build"):
-        model = build_model(scenario, fleet_form=fleet_form)
-        solver = Solver(model, options)
-    with timed(timings, "handoff"):
-        solver.load()
-    with timed(timings, "solve"):
-        outcome = solver.solve()
+    with progress():
+        with timed(timings, "build"):
+            model = build_model(scenario, fleet_form=fleet_form)
+            solver = Solver(model, options)
+        with timed(timings, "handoff"):
+            solver.load()
+        with timed(timings, "solve"):
+            outcome = solver.solve()
     results = None
     if outcome.status == "optimal":
         with timed(timings, "extract"):
@@ -124,28 +128,8 @@ def write(
     scenario folder or a path of ``protect`` (``results.write.check_target``).
     """
     assert run.results is not None, "only an optimal run has results to write"
-    res = run.results
-    summary = {
-        **res.summary,
-        "solver": "highs",
-        "solver_version": highs_version(),
-        "iterations": run.outcome.iterations,
-        "method": run.solver.method,
-        **({"retried": run.solver.retried} if run.solver.retried else {}),
-        "fleet_form": getattr(run.model, "fleet_form", "window"),
-        "warnings": run.scenario.warnings,
-        "timings_s": {k: round(v, 4) for k, v in run.timings.items()},
-    }
-    tables = {
-        "plan": res.plan,
-        "sites": res.sites,
-        "costs": res.costs,
-        "duals": res.duals,
-        "reduced_costs": reduced_cost_table(run.scenario, run.solver),
-        "periods": period_table(run.scenario, res),
-    }
-    if res.contracts is not None:
-        tables["contracts"] = res.contracts
+    summary = summary_of(run)
+    tables = tables_of(run)
     with timed(run.timings, "write"):
         write_folder(
             out,
@@ -155,6 +139,38 @@ def write(
             verify=lambda staged: check_results(run.scenario, staged),
             protect=[Path(run.scenario.source), *protect],
         )
+
+
+def summary_of(run: Run) -> dict[str, Any]:
+    """summary.json of an optimal run: the results' summary, solver facts, warnings, timings."""
+    assert run.results is not None, "only an optimal run has a summary"
+    return {
+        **run.results.summary,
+        "solver": "highs",
+        "solver_version": highs_version(),
+        "iterations": run.outcome.iterations,
+        "method": run.solver.method,
+        **({"retried": run.solver.retried} if run.solver.retried else {}),
+        "fleet_form": getattr(run.model, "fleet_form", "window"),
+        "fractional_units": FRACTIONAL_NOTE,
+        "warnings": run.scenario.warnings,
+        "timings_s": {k: round(v, 4) for k, v in run.timings.items()},
+    }
+
+
+def tables_of(run: Run) -> dict[str, pd.DataFrame]:
+    """Every CSV table of an optimal run's results folder, by name (``name.csv``)."""
+    assert run.results is not None, "only an optimal run has results tables"
+    res = run.results
+    return {
+        "plan": res.plan,
+        "sites": res.sites,
+        "costs": res.costs,
+        "duals": res.duals,
+        "reduced_costs": reduced_cost_table(run.scenario, run.solver),
+        "periods": period_table(run.scenario, res),
+        **({"contracts": res.contracts} if res.contracts is not None else {}),
+    }
 
 
 def period_table(scenario: Scenario, res: Results) -> pd.DataFrame:

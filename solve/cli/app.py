@@ -12,6 +12,7 @@ import typer
 
 from chipalloc.solve.cli import (
     compare,
+    export,
     generate,
     init,
     report,
@@ -38,6 +39,7 @@ COMMANDS = (
     compare.compare,
     sweep.sweep,
     tornado.tornado,
+    export.export,
 )
 """Every command, in the order ``chipalloc --help`` lists them."""
 for command in COMMANDS:

@@ -9,7 +9,6 @@ checker). Pyomo and HiGHS load only when a command needs them, so ``--help`` ans
 from __future__ import annotations
 
 import re
-import time
 import unicodedata
 import warnings
 from pathlib import Path
@@ -27,7 +26,10 @@ EXIT = {"optimal": 0, "invalid": 2, "infeasible": 3, "time_limit": 4, "unbounded
 
 ScenarioArg = Annotated[
     Path | None,
-    typer.Argument(help="Scenario folder (MODEL.md format); default: the embedded base scenario."),
+    typer.Argument(
+        help="Scenario folder (format: docs/scenario-format.md); default: the embedded base "
+        "scenario."
+    ),
 ]
 OverridesOpt = Annotated[
     Path | None,
@@ -181,23 +183,18 @@ def read_spec(path: Path) -> Any:
         raise fail("invalid", printable(f"{path} {error}")) from None
 
 
-def run_study(sc, cases, kind: str, what: str, out, force, workers, scheduler, quiet, protect):
-    """Run the cases of a compare, sweep or tornado study in parallel.
+def run_study(sc, study, kind: str, what: str, out, force, protect):
+    """Run a compare, sweep or tornado study: ``study()`` is the API call (``solve.api``).
 
-    Returns (target folder, result rows, seconds). The target defaults to
+    Returns (target folder, the study's table, seconds). The target defaults to
     ``results/<slug>-<kind>`` (``default_out``) and is refused, before any solve, as
     ``check_out`` says (exists without --force, not ours, a file, holds the inputs).
     """
-    from chipalloc.solve.whatif.parallel import run_cases
-
     target = out or default_out(sc, f"-{kind}")
     check_out(target, force, protect)
-    start = time.perf_counter()
-    rows = run_cases(
-        sc, cases, workers=workers, scheduler=scheduler, title=kind, progress=not quiet
-    )
-    report_failures(rows, what)
-    return target, rows, round(time.perf_counter() - start, 3)
+    table = study()
+    report_failures(table.attrs["runs"], what)
+    return target, table, table.attrs["seconds"]
 
 
 def report_failures(rows: list[dict], what: str) -> None:

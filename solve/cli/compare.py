@@ -53,19 +53,28 @@ def compare(
 
 def _compare(scenario, overrides, variants, out, workers, scheduler, force, quiet) -> None:
     from chipalloc.data import BASE_DIR, ScenarioError, load_overrides
-    from chipalloc.solve.whatif.compare import compare_table, variant_cases
+    from chipalloc.solve import api
+    from chipalloc.solve.whatif.compare import variant_cases
 
     sc = load(scenario, None, None)
     path = overrides or Path(scenario or BASE_DIR) / "variants.yaml"
     try:
-        cases = variant_cases(load_overrides(path), variants)
+        edits = load_overrides(path)
+        variant_cases(edits, variants)  # checked before any solve
     except ScenarioError as error:
         raise fail("invalid", printable("; ".join(str(p) for p in error.problems))) from None
     protect = inputs_of(sc, path)
-    target, rows, seconds = run_study(
-        sc, cases, "compare", "run", out, force, workers, scheduler, quiet, protect
+    target, table, seconds = run_study(
+        sc,
+        lambda: api.compare(
+            sc, variants, edits, workers=workers, scheduler=scheduler, progress=not quiet
+        ),
+        "compare",
+        "run",
+        out,
+        force,
+        protect,
     )
-    table = compare_table(rows)
     meta = {
         "scenario": sc.name,
         "overrides": str(path),

@@ -14,6 +14,7 @@ from chipalloc.data import Scenario
 from chipalloc.model.words import money, year_of
 from chipalloc.solve.cli.common import printable as p_
 from chipalloc.solve.results.extract import Results
+from chipalloc.solve.results.units import FRACTIONAL_NOTE
 
 
 def show_results(
@@ -40,6 +41,7 @@ def show_results(
     console.print(compute_table(sc, res, "operator"))
     console.print(compute_table(sc, res, "vendor"))
     console.print(purchases_table(res))
+    console.print(mix_table(res))
     console.print(power_table(res, top))
     if res.contracts is not None:
         console.print(contracts_table(res))
@@ -53,7 +55,8 @@ def show_results(
         console.print(
             f"[bold red]Shortfall[/] in {len(unmet)} period(s), PFLOPS unmet: {p_(worst)}"
         )
-    console.print("Time: " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+    console.print(f"Note: {FRACTIONAL_NOTE}.", soft_wrap=True)
+    console.print("Time: " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()), soft_wrap=True)
 
 
 def compute_table(sc: Scenario, res: Results, by: str) -> Table:
@@ -69,7 +72,7 @@ def compute_table(sc: Scenario, res: Results, by: str) -> Table:
     table.add_column("year")
     names = sorted(plan[by].unique())
     for name in [*names, "total", "demand"]:
-        table.add_column(p_(name), justify="right")
+        table.add_column(p_(name), justify="right", overflow="fold")
     for year in per_year.index:
         rows = plan[plan["year"] == year]
         part = rows.groupby(by)["compute_pflops"].sum() / per_year[year] / 1000
@@ -80,27 +83,20 @@ def compute_table(sc: Scenario, res: Results, by: str) -> Table:
 
 
 def power_table(res: Results, top: int) -> Table:
-    """Sites at their power limit, ranked by the value of one more MW."""
+    """Sites at their power limit (``results.limits.sites_at_limit``, the report's rule),
+    ranked by the value of one more MW."""
+    from chipalloc.solve.results.limits import sites_at_limit
+
     sites = res.sites
-    full = sites[sites["used_mw"] >= sites["capacity_mw"] - 1e-6 * sites["capacity_mw"].clip(1)]
-    full = full[full["capacity_mw"] > 0]
-    summary = (
-        full.groupby("site")
-        .agg(
-            periods=("period", "count"),
-            first=("period", "first"),
-            max_value=("power_shadow_price_nominal", "max"),
-        )
-        .sort_values("max_value", ascending=False)
-    )
+    summary = sites_at_limit(sites)
     unit = sites["shadow_price_unit"].iloc[0] if len(sites) else ""
     table = Table(title="Sites at their power limit")
-    table.add_column("site")
+    table.add_column("site", overflow="fold")
     table.add_column("periods at limit", justify="right")
     table.add_column("from", justify="right")
     table.add_column(f"max value of +1 MW ({p_(unit)}, nominal)", justify="right")
-    for site, row in summary.head(top).iterrows():
-        table.add_row(p_(site), str(row["periods"]), p_(row["first"]), f"{row['max_value']:,.0f}")
+    for row in summary.head(top).itertuples():
+        table.add_row(p_(row.site), str(row.periods), p_(row.first), f"{row.max_value:,.0f}")
     return table
 
 
@@ -145,6 +141,55 @@ def idle_warning(res: Results) -> str | None:
     )
 
 
+def mix_table(res: Results, top: int = 12, chips_shown: int = 5) -> Table:
+    """Accelerators in service per site and chip in the last period (thousands): the
+    ``chips_shown`` most used chips, the rest as ``other``, so it reads at 80 columns."""
+    from chipalloc.solve.results.mix import chip_mix
+
+    mix = chip_mix(res.plan)
+    chips = [c for c in mix.columns if c not in ("site", "total")]
+    if len(chips) > chips_shown + 1:
+        ranked = mix[chips].sum().sort_values(ascending=False).index
+        rest = [c for c in chips if c not in ranked[:chips_shown]]
+        mix = mix.drop(columns=rest).assign(other=mix[rest].sum(axis=1))
+        mix = mix[["site", *[c for c in chips if c not in rest], "other", "total"]]
+    last = res.plan["period"].iloc[-1] if len(res.plan) else ""
+    table = Table(title=f"Chip mix per site in {p_(last)}, thousand accelerators in service")
+    table.add_column("site", no_wrap=True)
+    chips = [c for c in mix.columns if c not in ("site", "total")]
+    for name in [*chips, "total"]:
+        table.add_column(p_(name), justify="right", overflow="fold")
+    for row in mix.head(top).to_dict("records"):
+        table.add_row(p_(row["site"]), *(f"{row[c] / 1000:,.1f}" for c in [*chips, "total"]))
+    return table
+
+
+def spinner(quiet: bool):
+    """A context manager factory: a spinner with elapsed time on stderr while HiGHS runs;
+    nothing with ``quiet`` or when stderr is not a terminal (a short solve leaves no line)."""
+    from contextlib import nullcontext
+
+    from chipalloc.solve.cli.common import err
+
+    if quiet or not err.is_terminal:
+        return nullcontext
+
+    def progress():
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        bar = Progress(
+            SpinnerColumn(),
+            TextColumn("building and solving the model"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        )
+        bar.add_task("solve", total=None)
+        return bar
+
+    return progress
+
+
 def binding_table(sc: Scenario, res: Results, top: int) -> Table:
     """The most valuable binding constraints: objective gained by relaxing each by 1%."""
     from chipalloc.solve.explain.binding import binding_constraints
@@ -152,7 +197,7 @@ def binding_table(sc: Scenario, res: Results, top: int) -> Table:
     rows = binding_constraints(sc, res, top)
     unit = "PFLOPS-years" if res.summary["sense"] == "max" else "USD"
     table = Table(title=f"Most valuable binding constraints (top {top})")
-    table.add_column("constraint")
+    table.add_column("constraint", overflow="fold")
     table.add_column("shadow price (nominal)", justify="right")
     table.add_column("unit")
     table.add_column(f"value of +1% ({unit})", justify="right")
@@ -183,7 +228,7 @@ def purchases_table(res: Results) -> Table:
     table = Table(title="Accelerators bought per year")
     table.add_column("chip")
     for year in pivot.columns:
-        table.add_column(p_(year), justify="right")
+        table.add_column(p_(year), justify="right", overflow="fold")
     for chip, row in pivot.iterrows():
         table.add_row(p_(chip), *(f"{v:,.0f}" for v in row))
     return table

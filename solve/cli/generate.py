@@ -19,7 +19,7 @@ def generate(
     force: Annotated[bool, typer.Option(help="Write into an existing folder.")] = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Write a valid synthetic scenario (MODEL.md format) of the given size.
+    """Write a valid synthetic scenario (format: docs/scenario-format.md) of the given size.
 
     OUT must be a folder (or not exist): a file there is refused, exit 1, and never replaced.
     """

@@ -24,6 +24,25 @@ def init(
     guard(debug, lambda: _init(folder, force))
 
 
+def rename_copy(path: Path, name: str) -> None:
+    """The copy's ``name`` becomes the folder's name (its own ``results/<name>``), and its
+    description points to the sources of the base scenario, which the copy does not hold.
+
+    Line by line, so the file's comments and layout stay as the base has them.
+    """
+    from chipalloc.solve.cli.common import slug
+
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    safe = slug(name) or "my-plan"
+    out = []
+    for line in lines:
+        if line.startswith("name:"):
+            line = f"name: {safe}\n"
+        line = line.replace("DATA_SOURCES.md", "data/base/SOURCES.md in the chipalloc repository")
+        out.append(line)
+    path.write_text("".join(out), encoding="utf-8")
+
+
 def _init(folder: Path, force: bool) -> None:
     from chipalloc.data import BASE_DIR
 
@@ -34,6 +53,7 @@ def _init(folder: Path, force: bool) -> None:
     shutil.copytree(
         BASE_DIR, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
     )
+    rename_copy(folder / "scenario.yaml", folder.resolve().name)
     shown = printable(folder)
     console.print(
         f"Copied the base scenario to [bold]{shown}[/]; edit its CSV files, then "

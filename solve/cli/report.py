@@ -31,8 +31,10 @@ def report_folder(folder: Path, png: bool = True) -> None:
         err.print(f"[yellow]warning[/]: {printable(warning)}", soft_wrap=True)
     console.print(f"Report ({report.kind}) written to [bold]{printable(str(report.html))}[/]")
     if report.pngs:
+        count = len(report.pngs)
         console.print(
-            f"{len(report.pngs)} PNG charts in [bold]{printable(str(report.pngs[0].parent))}[/]"
+            f"{count} PNG chart{'' if count == 1 else 's'} in "
+            f"[bold]{printable(str(report.pngs[0].parent))}[/]"
         )
 
 

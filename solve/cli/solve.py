@@ -60,6 +60,9 @@ def solve(
     report: Annotated[
         bool, typer.Option("--report", help="Also write report.html and PNG charts there.")
     ] = False,
+    xlsx: Annotated[
+        bool, typer.Option("--xlsx", help="Also write results.xlsx (one sheet per table).")
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Solve a scenario and write the optimal plan to a results folder."""
@@ -78,6 +81,7 @@ def solve(
             force,
             report,
             highs_option or [],
+            xlsx,
         ),
     )
 
@@ -95,11 +99,12 @@ def _solve(
     force,
     report=False,
     highs_option: list[str] | None = None,
+    xlsx: bool = False,
 ) -> None:
+    from chipalloc.solve.api import solve as api_solve
     from chipalloc.solve.backend.options import METHODS, SolveOptions, parse_highs_options
-    from chipalloc.solve.cli.display import show_results
-    from chipalloc.solve.pipeline import solve as run_solve
-    from chipalloc.solve.pipeline import timed, write
+    from chipalloc.solve.cli.display import show_results, spinner
+    from chipalloc.solve.pipeline import timed
     from chipalloc.solve.results.write import CheckFailed, RefusedTarget
 
     if method not in METHODS:
@@ -122,18 +127,18 @@ def _solve(
         solver_log=solver_log,
         highs_options=highs_options,
     )
-    run = run_solve(sc, options, timings)
+    result = api_solve(sc, options=options, timings=timings, progress=spinner(quiet))
+    run = result.run
     if run.solver.retried and not quiet:
         err.print(f"[yellow]note[/]: HiGHS ran twice ({printable(run.solver.retried)})")
     if run.outcome.status != "optimal":
         explain(run)
         raise typer.Exit(EXIT.get(run.outcome.status, 1))
     try:
-        write(
-            run,
+        result.write(
             target,
-            options,
             force,
+            xlsx=xlsx,
             extra={"variant": variant, "overrides": str(overrides) if overrides else None},
             protect=protect,
         )

@@ -67,8 +67,7 @@ def sweep(
 
 
 def _sweep(scenario, edits, spec, overrides, variant, out, workers, scheduler, force, quiet):
-    import pandas as pd
-
+    from chipalloc.solve import api
     from chipalloc.solve.report.html import write_study_png
     from chipalloc.solve.whatif.study import SpecError
     from chipalloc.solve.whatif.sweep import parse_axis, sweep_cases
@@ -85,10 +84,17 @@ def _sweep(scenario, edits, spec, overrides, variant, out, workers, scheduler, f
         raise fail("invalid", printable(str(error))) from None
     sc = load(scenario, overrides, variant)
     protect = inputs_of(sc, overrides, spec)
-    target, rows, seconds = run_study(
-        sc, cases, "sweep", "point", out, force, workers, scheduler, quiet, protect
+    del cases  # checked above, before the scenario is loaded; the API builds them again
+    target, table, seconds = run_study(
+        sc,
+        lambda: api.sweep(sc, raw, workers=workers, scheduler=scheduler, progress=not quiet),
+        "sweep",
+        "point",
+        out,
+        force,
+        protect,
     )
-    table = pd.DataFrame(rows)
+    rows = table.attrs["runs"]
     meta = {
         "scenario": sc.name,
         "objective_unit": objective_unit(sc),

@@ -52,29 +52,27 @@ def tornado(
 
 
 def _tornado(scenario, spec, overrides, variant, out, workers, scheduler, force, quiet) -> None:
+    from chipalloc.solve import api
     from chipalloc.solve.report.html import write_study_png
     from chipalloc.solve.whatif.study import SpecError
-    from chipalloc.solve.whatif.tornado import parse_tornado, tornado_cases, tornado_table
+    from chipalloc.solve.whatif.tornado import parse_tornado
 
+    raw = read_spec(spec)
     try:
-        parameters = parse_tornado(read_spec(spec))
+        parse_tornado(raw)  # checked before the scenario is loaded
     except SpecError as error:
         raise fail("invalid", printable(str(error))) from None
     sc = load(scenario, overrides, variant)
     protect = inputs_of(sc, overrides, spec)
-    target, rows, seconds = run_study(
+    target, table, seconds = run_study(
         sc,
-        tornado_cases(parameters),
+        lambda: api.tornado(sc, raw, workers=workers, scheduler=scheduler, progress=not quiet),
         "tornado",
         "run",
         out,
         force,
-        workers,
-        scheduler,
-        quiet,
         protect,
     )
-    table = tornado_table(rows)
     meta = {
         "scenario": sc.name,
         "objective_unit": objective_unit(sc),

@@ -158,13 +158,25 @@ def cost_chart(data: SolveFolder, palette: Palette) -> Chart:
     return Chart("costs", "Discounted cost by kind", caption, heading, [panel])
 
 
+def robust_top(values) -> float:
+    """The top of a colour scale: the 95th percentile of ``values``, or the upper Tukey
+    fence Q3 + 1.5 (Q3 - Q1) when lower, so a block of outliers larger than 5 % of the cells
+    (one expensive period at every site) is clipped too; 1.0 for no values."""
+    values = pd.Series(values, dtype=float)
+    if values.empty:
+        return 1.0
+    q1, q3, p95 = values.quantile([0.25, 0.75, 0.95])
+    top = min(p95, q3 + 1.5 * (q3 - q1))
+    return float(top) if top > 0 else float(values.max())
+
+
 def shadow_price_chart(data: SolveFolder) -> Chart:
     """The value of one more facility MW per site and period (USD per MW in that period's
     money, or PFLOPS-years per MW for max_compute).
 
     A heatmap: one row per site that is ever at its power limit, one column per period. The
-    colour scale stops at the 95th percentile of the nonzero values so that one spike does
-    not wash out the rest; hovering shows every exact value.
+    colour scale stops at ``robust_top`` of the nonzero values so that one spike (even a
+    whole dark column) does not wash out the rest; hovering shows every exact value.
     """
     order = data.order
     sites = data.sites
@@ -176,8 +188,7 @@ def shadow_price_chart(data: SolveFolder) -> Chart:
     ).reindex(columns=order, fill_value=0.0)
     grid = grid[(grid.abs() > TOL).any(axis=1)]
     grid = grid.reindex([s for s in pd.unique(sites["site"]) if s in grid.index])
-    positive = grid.to_numpy()[grid.to_numpy() > TOL]
-    top = float(pd.Series(positive).quantile(0.95)) if len(positive) else 1.0
+    top = robust_top(grid.to_numpy()[grid.to_numpy() > TOL])
     heatmap = Heatmap(grid.to_numpy().tolist(), order, list(grid.index), top, unit)
     note = ""
     if grid.empty:
@@ -188,7 +199,8 @@ def shadow_price_chart(data: SolveFolder) -> Chart:
     caption = (
         "What one more facility MW at the site for one period is worth to the objective, in "
         f"{unit}: white means the site has spare power. Sites never at their limit are not "
-        "shown; the colour scale stops at the 95th percentile (hover for exact values)."
+        "shown; the colour scale is clipped at a robust top, the 95th percentile or less, so "
+        "one expensive period does not wash out the rest (hover for exact values)."
     )
     heading = "Shadow price of power per site"
     height = 220 + 34 * max(len(grid), 2)

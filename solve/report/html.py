@@ -97,6 +97,13 @@ def write_pngs(charts: list[Chart], out: Path) -> tuple[list[Path], str | None]:
     for chart in charts:
         try:
             paths.append(chart.png(out / f"{chart.name}.png"))
+        except ImportError as error:  # matplotlib missing or broken: say how to get it
+            return paths, (
+                f"PNG charts not drawn: matplotlib cannot be imported ({error}); install it "
+                "with `pip install matplotlib` (a dependency of chipalloc: `pip install "
+                "chipalloc` brings it) and rerun `chipalloc report RESULTS_DIR`. report.html "
+                "has every chart: the camera button above a chart downloads it as a PNG."
+            )
         except Exception as error:  # one bad chart must not cost the others or the HTML
             problems.append(f"{chart.name}.png ({type(error).__name__}: {error})")
     if not problems:

@@ -1,9 +1,10 @@
 """Colours keyed by name, the same in every chart of a report.
 
 Known operators and vendors have fixed colours (close to their brand colours). Any other
-name (a chip, a site, an unknown vendor) takes a colour chosen by a hash of the name, so
-the same name gets the same colour in every chart and every run; names that would share
-a colour within one report move to the next free colour, in sorted order.
+name (a chip, a site, an unknown vendor) takes a colour chosen by a hash of the name alone,
+so the same name gets the same colour in every chart, every run and every report, whatever
+other names are present (adding an operator never recolours another). Two such names may
+share a colour; the legend and hover text name every series.
 """
 
 from __future__ import annotations
@@ -50,21 +51,15 @@ def _slot(name: str) -> int:
 
 
 class Palette:
-    """colour(name) for every name of one report; unknown names avoid each other's colours."""
+    """colour(name) for every name of a report: a fixed colour or the name's hash colour.
 
-    def __init__(self, names: Iterable[str]) -> None:
-        names = sorted({str(n) for n in names})
-        self._colours = {n: KNOWN[n.lower()] for n in names if n.lower() in KNOWN}
-        taken = set(self._colours.values())
-        for name in (n for n in names if n not in self._colours):
-            start = _slot(name.lower())
-            free = [SPARE[(start + i) % len(SPARE)] for i in range(len(SPARE))]
-            free = [c for c in free if c not in taken]
-            colour = free[0] if free else SPARE[start]  # more names than colours: share
-            taken.add(colour)
-            self._colours[name] = colour
+    ``names`` is accepted for the callers' convenience and does not change any colour.
+    """
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self._names = sorted({str(n) for n in names})
 
     def colour(self, name: str) -> str:
-        """The colour of ``name``; a name not given at construction gets its hash colour."""
+        """The colour of ``name``: its fixed colour, else ``SPARE[hash slot]``."""
         name = str(name)
-        return self._colours.get(name) or KNOWN.get(name.lower()) or SPARE[_slot(name.lower())]
+        return KNOWN.get(name.lower()) or SPARE[_slot(name.lower())]

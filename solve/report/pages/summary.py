@@ -2,7 +2,8 @@
 
 Shares are of compute in service over the last calendar year of the horizon, weighted by
 period length: share_o = sum_p y_p C_o[p] / sum_p y_p C[p]. A limit is binding when its
-shadow price is not zero: loosening it would improve the objective.
+shadow price is not zero: loosening it would improve the objective. Site power uses the
+rule of the CLI's "Sites at their power limit" table (``results.limits.sites_at_limit``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import pandas as pd
 from chipalloc.model import FAMILIES
 from chipalloc.model.words import money, year_of
 from chipalloc.solve.report.data import SolveFolder
+from chipalloc.solve.results.limits import sites_at_limit
+from chipalloc.solve.results.mix import chip_mix
 
 TOL = 1e-6
 
@@ -48,6 +51,15 @@ def binding_limits(data: SolveFolder) -> list[str]:
         if spec.summary is None:
             continue
         phrase, key = spec.summary
+        if spec.capacity and "power_shadow_price" in data.sites:
+            full = sites_at_limit(data.sites)
+            parts = [
+                f"{r.site} ({_word(data, int(r.periods))} from {r.first})"
+                for r in full.itertuples()
+            ]
+            if parts:
+                phrases.append(f"{phrase}: {', '.join(parts)}")
+            continue
         rows = binding[binding["family"] == spec.name]
         if rows.empty:
             continue
@@ -110,7 +122,20 @@ def solve_summary(data: SolveFolder) -> list[tuple[str, str | list[str]]]:
     rows.append((f"Share by operator in {last}", _shares(data, "operator")))
     rows.append((f"Share by vendor in {last}", _shares(data, "vendor")))
     rows.append(("Binding limits", binding_limits(data) or "none"))
+    if len(data.plan) and "fleet_units" in data.plan:
+        mix = chip_mix(data.plan, data.order[-1] if data.order else None)
+        rows.append((f"Chip mix per site in {data.order[-1] if data.order else ''}", _mix(mix)))
     return rows
+
+
+def _mix(mix: pd.DataFrame) -> list[str] | str:
+    """One phrase per site: its accelerators in service by chip (fractional, an LP)."""
+    chips = [c for c in mix.columns if c not in ("site", "total")]
+    phrases = []
+    for row in mix.to_dict("records"):
+        parts = ", ".join(f"{c} {row[c]:,.0f}" for c in chips if row[c] > 0.5)
+        phrases.append(f"{row['site']}: {parts} ({row['total']:,.0f} accelerators)")
+    return phrases or "no accelerators in service"
 
 
 def _peak(data: SolveFolder) -> str:

@@ -1,0 +1,331 @@
+"""The Python API of chipalloc, for notebooks and scripts; the CLI is a thin layer over it.
+
+    import chipalloc
+    result = chipalloc.solve()                 # the embedded base scenario
+    result.plan                                # plan.csv as a DataFrame
+    result.write("results/base")               # the same folder `chipalloc solve` writes
+
+``load`` reads a scenario (a folder, or the embedded base) and applies a variant and edits;
+``solve`` solves one and returns a ``Result`` holding every results table as a DataFrame;
+``sweep``, ``tornado`` and ``compare`` run studies over one scenario and return their tables
+(``sweep.csv``, ``tornado.csv``, ``compare.csv``). Each function here is what one
+``chipalloc`` command calls. Studies added later (hedge, alternatives, pareto) are one
+function each in this module and one name in ``STUDIES`` (``chipalloc.<name>`` then works).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import chipalloc.solve.pipeline as pipeline
+from chipalloc.data import BASE_DIR, Scenario, load_overrides
+from chipalloc.data.overrides import apply_edits
+from chipalloc.solve.backend.options import SolveOptions, parse_highs_options
+from chipalloc.solve.results.units import objective_unit
+
+Edits = list[dict[str, Any]]
+ScenarioLike = Scenario | str | Path | None
+
+PUBLIC = ("load", "solve", "Result", "NoPlan", "sweep", "tornado", "compare", "export")
+"""The names ``import chipalloc`` exposes (lazily, so ``import chipalloc`` stays fast)."""
+STUDIES: tuple[str, ...] = ("sweep", "tornado", "compare")
+"""Study functions of this module; hedge, alternatives and pareto join here when added."""
+
+
+class NoPlan(RuntimeError):
+    """A results table was asked of a solve that found no optimal plan (see ``status``)."""
+
+
+def load(
+    path: str | Path | None = None,
+    variant: str | None = None,
+    overrides: str | Path | None = None,
+    edits: Edits | None = None,
+) -> Scenario:
+    """The scenario at ``path`` (default: the embedded base scenario), validated.
+
+    ``variant`` names a variant of ``overrides`` (default: the scenario's ``variants.yaml``);
+    ``edits`` is a list of edits in the variant language (docs/scenario-format.md), e.g.
+    ``[{"table": "chip_supply", "where": {"chip": "GB200"}, "column": "max_units",
+    "scale": 0.7}]``, applied after the variant. Raises ``chipalloc.data.ScenarioError``
+    naming every problem (file, row, column).
+    """
+    scenario = pipeline.load(path, overrides, variant)
+    if edits:
+        scenario = apply_edits(scenario, list(edits), label="edits")
+    return scenario
+
+
+def _scenario(scenario: ScenarioLike, variant: str | None, edits: Edits | None) -> Scenario:
+    if isinstance(scenario, Scenario):
+        if variant is not None:
+            edits_of = load_overrides(Path(scenario.source) / "variants.yaml")
+            from chipalloc.data import apply_variant
+
+            scenario = apply_variant(scenario, edits_of, variant)
+        return apply_edits(scenario, list(edits), label="edits") if edits else scenario
+    return load(scenario, variant=variant, edits=edits)
+
+
+@dataclass
+class Result:
+    """One solve: its status, objective and every results table as a pandas DataFrame.
+
+    The tables are those of a results folder (docs/scenario-format.md, units in
+    docs/api.md): ``plan`` (plan.csv: fractional accelerators, an LP), ``sites``, ``costs``,
+    ``duals``, ``reduced_costs``, ``periods``; ``summary`` is summary.json as a dict. They
+    exist only for an optimal solve (``ok``); otherwise reading one raises ``NoPlan``.
+    """
+
+    scenario: Scenario
+    run: pipeline.Run
+    options: SolveOptions = field(default_factory=SolveOptions)
+    _tables: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
+
+    @property
+    def status(self) -> str:
+        """optimal, infeasible, time_limit, unbounded or error (MODEL.md's words)."""
+        return self.run.outcome.status
+
+    @property
+    def ok(self) -> bool:
+        """True when the solve found an optimal plan."""
+        return self.status == "optimal"
+
+    @property
+    def objective(self) -> float | None:
+        """The objective in ``objective_unit`` (None without an optimal plan)."""
+        return self.run.outcome.objective if self.ok else None
+
+    @property
+    def objective_unit(self) -> str:
+        """USD (discounted) for min_cost, PFLOPS-years for max_compute."""
+        return objective_unit(self.scenario)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every results table by name (the CSV files of the results folder)."""
+        if not self.ok:
+            raise NoPlan(f"the solve of {self.scenario.name} is {self.status}: no plan")
+        if self._tables is None:
+            self._tables = pipeline.tables_of(self.run)
+        return self._tables
+
+    plan = property(lambda self: self.tables()["plan"], doc="plan.csv")
+    sites = property(lambda self: self.tables()["sites"], doc="sites.csv")
+    costs = property(lambda self: self.tables()["costs"], doc="costs.csv")
+    duals = property(lambda self: self.tables()["duals"], doc="duals.csv")
+    reduced_costs = property(lambda self: self.tables()["reduced_costs"], doc="reduced_costs.csv")
+    periods = property(lambda self: self.tables()["periods"], doc="periods.csv")
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """summary.json as a dict (objective, costs, shortfall, solver facts, warnings)."""
+        if not self.ok:
+            raise NoPlan(f"the solve of {self.scenario.name} is {self.status}: no plan")
+        return pipeline.summary_of(self.run)
+
+    def chip_mix(self) -> pd.DataFrame:
+        """Accelerators in service per site and chip in the last period (plan.csv fleet_units)."""
+        from chipalloc.solve.results.mix import chip_mix
+
+        return chip_mix(self.plan)
+
+    def write(
+        self,
+        folder: str | Path,
+        force: bool = False,
+        xlsx: bool = False,
+        extra: dict[str, Any] | None = None,
+        protect: Iterable[Path] = (),
+    ) -> Path:
+        """Write the results folder (checked by the plan checker, put in place atomically).
+
+        ``force`` replaces only a folder chipalloc wrote; ``xlsx`` also writes results.xlsx.
+        """
+        self.tables()
+        folder = Path(folder)
+        pipeline.write(self.run, folder, self.options, force, extra=extra, protect=protect)
+        if xlsx:
+            self.to_excel(folder / "results.xlsx")
+        return folder
+
+    def to_excel(self, path: str | Path) -> Path:
+        """An Excel workbook of every results table (one sheet each, units in the headers)."""
+        from chipalloc.solve.results.workbook import write_workbook
+
+        return write_workbook(path, self.tables(), self.summary)
+
+    def __repr__(self) -> str:
+        if not self.ok:
+            return f"<Result {self.scenario.name}: {self.status}>"
+        return f"<Result {self.scenario.name}: optimal, objective {self.objective:,.6g} " + (
+            f"{self.objective_unit}>"
+        )
+
+
+def solve(
+    scenario: ScenarioLike = None,
+    variant: str | None = None,
+    edits: Edits | None = None,
+    *,
+    time_limit: float | None = None,
+    threads: int | None = None,
+    method: str = "choose",
+    solver_log: str | Path | None = None,
+    highs_options: dict[str, Any] | list[str] | None = None,
+    options: SolveOptions | None = None,
+    progress: Callable[[], AbstractContextManager[Any]] | None = None,
+    timings: dict[str, float] | None = None,
+) -> Result:
+    """Solve a scenario (a loaded ``Scenario``, a folder, or None: the embedded base).
+
+    ``variant`` and ``edits`` are applied first (as in ``load``). Solver options:
+    ``time_limit`` (seconds), ``threads``, ``method`` (choose, simplex, ipm, ipm-nox,
+    pdlp), ``solver_log`` (a file for HiGHS's log), ``highs_options`` (any HiGHS option,
+    a dict or ``NAME=VALUE`` texts), or a ready ``options``. ``progress`` is a context
+    manager factory wrapped around the solver run (the CLI's spinner). A failed solve is
+    a ``Result`` too: check ``result.status``.
+    """
+    timings = {} if timings is None else timings
+    with pipeline.timed(timings, "load"):
+        sc = _scenario(scenario, variant, edits)
+    if options is None:
+        if isinstance(highs_options, list):
+            highs_options = parse_highs_options(highs_options)
+        options = SolveOptions(
+            time_limit=time_limit,
+            threads=threads,
+            method=method,
+            solver_log=Path(solver_log) if solver_log else None,
+            highs_options=dict(highs_options or {}),
+        )
+    run = pipeline.solve(sc, options, timings, progress=progress or nullcontext)
+    return Result(sc, run, options)
+
+
+def _runs(table: pd.DataFrame, rows: list[dict[str, Any]], seconds: float) -> pd.DataFrame:
+    table.attrs["runs"] = rows
+    table.attrs["seconds"] = round(seconds, 3)
+    return table
+
+
+def sweep(
+    scenario: ScenarioLike = None,
+    edits: Edits | dict[str, Any] | None = None,
+    *,
+    variant: str | None = None,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    progress: bool = False,
+    options: SolveOptions | None = None,
+) -> pd.DataFrame:
+    """sweep.csv: the scenario over a range of one edit (a line) or a grid of two.
+
+    Each swept edit holds a list of values or ``"start:stop:count"`` in its operation,
+    e.g. ``{"table": "chip_supply", "where": {"chip": "GB200"}, "column": "unit_cost_usd",
+    "scale": "0.8:1.2:5"}``. One row per point: value_1[, value_2], status, message,
+    objective (in ``objective_unit``), costs, compute, slopes. ``workers`` (default 1, None:
+    every core) and ``scheduler`` (a Dask address) run points in parallel. The rows of every
+    run are in ``table.attrs["runs"]``, the wall time in ``table.attrs["seconds"]``.
+    """
+    from chipalloc.solve.whatif.parallel import run_cases
+    from chipalloc.solve.whatif.study import SpecError
+    from chipalloc.solve.whatif.sweep import parse_axis, sweep_cases
+
+    sc = _scenario(scenario, variant, None)
+    raw = [edits] if isinstance(edits, dict) else list(edits or [])
+    if not raw:
+        raise SpecError("a sweep needs one or two swept edits")
+    axes = [parse_axis(a) for a in raw]
+    start = time.perf_counter()
+    rows = run_cases(
+        sc, sweep_cases(axes), options, workers=workers, scheduler=scheduler, title="sweep",
+        progress=progress,
+    )  # fmt: skip
+    table = pd.DataFrame(rows)
+    table.insert(table.columns.get_loc("objective") if "objective" in table else len(table.columns),
+                 "objective_unit", objective_unit(sc))  # fmt: skip
+    table = _runs(table, rows, time.perf_counter() - start)
+    table.attrs["axes"] = axes
+    return table
+
+
+def tornado(
+    scenario: ScenarioLike = None,
+    spec: dict[str, Any] | str | Path | None = None,
+    *,
+    variant: str | None = None,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    progress: bool = False,
+    options: SolveOptions | None = None,
+) -> pd.DataFrame:
+    """tornado.csv: the low and high case of each uncertain parameter, widest swing first.
+
+    ``spec`` maps each parameter name to ``{low: edit(s), high: edit(s)}`` or to a swept edit
+    with two values (a dict, or a YAML file). Objectives are in the ``objective_unit`` column.
+    """
+    from chipalloc.solve.whatif.parallel import run_cases
+    from chipalloc.solve.whatif.tornado import parse_tornado, tornado_cases, tornado_table
+
+    if isinstance(spec, str | Path):
+        from chipalloc.data import limits
+
+        spec = limits.load_yaml_file(Path(spec))
+    sc = _scenario(scenario, variant, None)
+    parameters = parse_tornado(spec)
+    start = time.perf_counter()
+    rows = run_cases(
+        sc, tornado_cases(parameters), options, workers=workers, scheduler=scheduler,
+        title="tornado", progress=progress,
+    )  # fmt: skip
+    table = tornado_table(rows)
+    table.insert(table.columns.get_loc("swing") + 1, "objective_unit", objective_unit(sc))
+    return _runs(table, rows, time.perf_counter() - start)
+
+
+def compare(
+    scenario: ScenarioLike = None,
+    variants: Iterable[str] | None = None,
+    overrides: str | Path | dict[str, Edits] | None = None,
+    *,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    progress: bool = False,
+    options: SolveOptions | None = None,
+) -> pd.DataFrame:
+    """compare.csv: the base and each variant (default: every variant), with deltas.
+
+    ``overrides`` is a variants file or a dict of variant -> edits (default: the scenario's
+    variants.yaml). One row per run, base first; ``<metric>_delta`` = variant - base.
+    """
+    from chipalloc.solve.whatif.compare import compare_table, variant_cases
+    from chipalloc.solve.whatif.parallel import run_cases
+
+    sc = _scenario(scenario, None, None)
+    if not isinstance(overrides, dict):
+        path = overrides or Path(sc.source or BASE_DIR) / "variants.yaml"
+        overrides = load_overrides(path)
+    cases = variant_cases(overrides, list(variants or []))
+
+    start = time.perf_counter()
+    rows = run_cases(
+        sc, cases, options, workers=workers, scheduler=scheduler, title="compare",
+        progress=progress,
+    )  # fmt: skip
+    table = compare_table(rows)
+    return _runs(table, rows, time.perf_counter() - start)
+
+
+def export(results: str | Path, out: str | Path | None = None) -> Path:
+    """results.xlsx from an existing results folder (default: ``RESULTS/results.xlsx``)."""
+    from chipalloc.solve.results.workbook import export_folder
+
+    return export_folder(Path(results), Path(out) if out else None)
