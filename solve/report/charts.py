@@ -76,7 +76,8 @@ def site_power_chart(data: SolveFolder, palette: Palette, columns: int = 3) -> C
         )
     caption = (
         "Bars: facility MW drawn by the fleet (IT MW x PUE). Grey line: MW the site offers "
-        "without new builds; dashed green line and shading: capacity including MW built; "
+        "without new builds; red line: MW contracted at a take-or-pay site (paid whether used "
+        "or not); dashed green line and shading: capacity including MW built; "
         "triangles on the axis: construction started (hover for the MW)."
     )
     heading = "Facility power per site: used vs available"
@@ -86,12 +87,16 @@ def site_power_chart(data: SolveFolder, palette: Palette, columns: int = 3) -> C
 
 
 def _site_series(table: pd.DataFrame, colour: str) -> list[Series]:
-    """Used MW bars, the no-build capacity line, built capacity and build starts of a site."""
+    """Used MW bars, the no-build capacity line, the contracted MW of a take-or-pay site,
+    built capacity and build starts of a site."""
     order = list(table.index)
     series = [
         Series("MW used", order, table["used_mw"].tolist(), colour=colour),
         Series("MW available (no builds)", order, table["power_mw"].tolist(), "step", "#555555"),
     ]
+    if "contracted_mw" in table and table["contracted_mw"].notna().any():
+        contracted = table["contracted_mw"].fillna(0.0).tolist()
+        series.append(Series("MW contracted (take-or-pay)", order, contracted, "step", "#e15759"))
     if (table["built_mw"] > TOL).any():
         capacity = table["capacity_mw"].tolist()
         series.append(

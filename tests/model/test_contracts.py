@@ -265,3 +265,18 @@ def test_solve_shows_the_contracts_and_warns_of_idle_capacity(tmp_path):
     assert "Take-or-pay contracts" in text
     assert "idle contracted capacity costs $180,000 (discounted), 75.0% of the objective" in text
     assert (out / "contracts.csv").exists()
+
+
+def test_the_report_draws_contracted_against_used_mw(tmp_path):
+    """forced(min_share=0.5): 5 MW contracted of T's 10 MW, 1.25 MW used (1 PFLOPS needs 1 kW
+    IT x 1000 units = 1 MW IT, x PUE 1.25). The site chart's red step is the contracted 5 MW,
+    its bars the 1.25 MW used."""
+    from chipalloc.solve.report.charts import solve_charts
+    from chipalloc.solve.report.data import load_solve
+
+    folder = tmp_path / "out"
+    solved(forced(tmp_path), folder)
+    chart = next(c for c in solve_charts(load_solve(folder)) if c.name == "site_power")
+    series = {s.name: s.y for panel in chart.panels for s in panel.series}
+    assert series["MW contracted (take-or-pay)"] == pytest.approx([5.0])
+    assert series["MW used"] == pytest.approx([1.25])
