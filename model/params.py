@@ -25,10 +25,22 @@ STRUCTURE_COLUMNS: dict[str, tuple[str, ...] | None] = {
     "periods": ("period", "years"),
     "chips": None,
     "chip_supply": ("chip", "period"),
-    "sites": ("site", "operator", "pue", "cooling", "build_lead_periods", "build_lifetime_periods"),
+    "sites": (
+        "site",
+        "operator",
+        "pue",
+        "cooling",
+        "build_lead_periods",
+        "build_lifetime_periods",
+        "build_fixed_cost_usd",
+        "min_build_mw",
+        "campus",
+    ),
     "site_power": ("site", "period"),
     "initial_fleet": None,
     "policies": ("kind", "name", "from_period"),
+    "clusters": None,
+    "fabrics": None,
 }
 """Columns that shape the LP (None: every MODEL.md column); the other numbers are Params."""
 
