@@ -75,7 +75,8 @@ def fabric_chips(sc: Scenario) -> dict[str, set[str]]:
     """fabric -> the chips it serves (every chip when its chips cell is empty)."""
     every = set(sc.chips["chip"])
     return {
-        r["fabric"]: set(names(r["chips"])) or every for r in sc.tables["fabrics"].to_dict("records")
+        r["fabric"]: set(names(r["chips"])) or every
+        for r in sc.tables["fabrics"].to_dict("records")
     }
 
 

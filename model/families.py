@@ -12,13 +12,18 @@ from typing import Any
 
 from . import (
     build_total,
+    clusters,
     demand,
+    discrete,
+    fabrics,
     fleet,
     fleet_balance,
     objective,
     period_budget,
     policies,
     power,
+    projects,
+    racks,
     supply,
     variables,
 )
@@ -37,12 +42,18 @@ FAMILIES: dict[str, FamilySpec] = {
         period_budget.SPEC,
         *policies.SPECS,
         objective.SPEC,
+        racks.SPEC,
+        *projects.SPECS,
+        *clusters.SPECS,
+        *fabrics.SPECS,
         fleet_balance.SPEC,
     )
 }
-"""Constraint families in MODEL.md section 4 order (the order of duals.csv)."""
+"""Constraint families in MODEL.md section 4 then section 7 order (the order of duals.csv)."""
 
-VARIABLES: dict[str, VariableSpec] = {spec.name: spec for spec in (*variables.SPECS, fleet.SPEC)}
+VARIABLES: dict[str, VariableSpec] = {
+    spec.name: spec for spec in (*variables.SPECS, fleet.SPEC, *discrete.SPECS)
+}
 """Variable families: buy, build, unmet and (recursion form) fleet."""
 
 PLANNER_FAMILIES: tuple[FamilySpec, ...] = tuple(f for f in FAMILIES.values() if not f.internal)

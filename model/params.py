@@ -18,6 +18,7 @@ import pyomo.core as pyo
 from chipalloc.data import Scenario
 from chipalloc.data.schema import SHARE_KINDS, TABLES
 
+from .discrete import out_of_reach
 from .policies import effective_shares, min_spend_targets
 from .units import PFLOPS, UNITS, USD
 
@@ -159,6 +160,7 @@ def structure(sc: Scenario) -> tuple:
         parts.append(tuple(rows) if name in ORDERED else tuple(sorted(rows, key=repr)))
     parts.append(tuple(sc.periods["capex_budget_usd"].notna()))
     parts.append(tuple(sc.sites["max_build_mw"] > 0))
+    parts.append(tuple(sorted(out_of_reach(sc))))
     return tuple(parts)
 
 
