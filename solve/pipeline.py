@@ -5,6 +5,7 @@ Each phase is timed; the CLI and the sensitivity tools call these functions.
 
 from __future__ import annotations
 
+import json
 import platform
 import time
 from collections.abc import Iterable, Iterator
@@ -21,7 +22,7 @@ from chipalloc.model import build_model
 from chipalloc.solve.backend.options import SolveOptions
 from chipalloc.solve.backend.solver import Outcome, Solver, highs_version
 from chipalloc.solve.results.checker import check_results
-from chipalloc.solve.results.extract import Results, extract
+from chipalloc.solve.results.extract import Results, extract, mip_summary
 from chipalloc.solve.results.reduced_costs import reduced_cost_table
 from chipalloc.solve.results.write import file_hashes, package_version, write_folder
 
@@ -72,7 +73,7 @@ def solve(
     fleet_form: str = "auto",
 ) -> Run:
     """Build (fleet in ``fleet_form``: window, recursion, or auto by size) and solve;
-    extract results when optimal."""
+    extract results when there is a plan (optimal, or a MIP's incumbent at a time limit)."""
     timings = {} if timings is None else timings
     with timed(timings, "build"):
         model = build_model(scenario, fleet_form=fleet_form)
@@ -82,7 +83,7 @@ def solve(
     with timed(timings, "solve"):
         outcome = solver.solve()
     results = None
-    if outcome.status == "optimal":
+    if outcome.has_plan:
         with timed(timings, "extract"):
             results = extract(scenario, solver, outcome)
     return Run(scenario, model, solver, outcome, results, timings)
@@ -123,7 +124,7 @@ def write(
     ``force`` replaces only a folder chipalloc wrote, and never one that is or holds the
     scenario folder or a path of ``protect`` (``results.write.check_target``).
     """
-    assert run.results is not None, "only an optimal run has results to write"
+    assert run.results is not None, "only a run with a plan has results to write"
     res = run.results
     summary = {
         **res.summary,
@@ -143,6 +144,7 @@ def write(
         "duals": res.duals,
         "reduced_costs": reduced_cost_table(run.scenario, run.solver),
         "periods": period_table(run.scenario, res),
+        **res.discrete,
     }
     with timed(run.timings, "write"):
         write_folder(
@@ -153,6 +155,24 @@ def write(
             verify=lambda staged: check_results(run.scenario, staged),
             protect=[Path(run.scenario.source), *protect],
         )
+
+
+def write_summary_only(run: Run, out: Path) -> None:
+    """A MIP stopped at its time limit without a plan: ``out`` holds summary.json alone
+    (status, problem, the bound HiGHS proved, the gap asked for)."""
+    outcome = run.outcome
+    summary = {
+        "status": outcome.status,
+        "objective": None,
+        "sense": "min" if run.model.objective.sense == pyo.minimize else "max",
+        "scenario": run.scenario.name,
+        **mip_summary(outcome),
+        "message": outcome.message,
+        "solver": "highs",
+        "solver_version": highs_version(),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
 
 
 def period_table(scenario: Scenario, res: Results) -> pd.DataFrame:

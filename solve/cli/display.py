@@ -141,3 +141,22 @@ def purchases_table(res: Results) -> Table:
     for chip, row in pivot.iterrows():
         table.add_row(p_(chip), *(f"{v:,.0f}" for v in row))
     return table
+
+
+def show_mip(console: Console, run) -> None:
+    """The MIP's gap and bound, what its shadow prices are, and the discrete choices explained
+    (``explain.discrete.discrete_notes``)."""
+    from chipalloc.solve.explain.discrete import discrete_notes
+
+    s = run.results.summary
+    bound = money(s["mip_bound"]) if s["sense"] == "min" else f"{s['mip_bound']:,.0f}"
+    console.print(
+        f"MIP: gap proved {s['mip_gap']:.3g} (asked for {s['mip_gap_requested']:g}), "
+        f"best bound {bound}"
+    )
+    console.print(
+        "[dim]note: shadow prices, reduced costs and ranging are those of the LP with every "
+        "integer and binary variable fixed at its value[/]"
+    )
+    for line in discrete_notes(run.scenario, run.solver, run.results):
+        console.print(f"  {p_(line)}", soft_wrap=True)
