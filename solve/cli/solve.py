@@ -111,8 +111,7 @@ def _solve(
 ) -> None:
     from chipalloc.data.discrete import is_mip
     from chipalloc.solve.backend.options import METHODS, SolveOptions, parse_highs_options
-    from chipalloc.solve.cli.display import show_mip, show_results
-    from chipalloc.solve.cli.progress import MipProgress
+    from chipalloc.solve.cli.display import MipProgress, show_mip, show_results
     from chipalloc.solve.pipeline import solve as run_solve
     from chipalloc.solve.pipeline import timed, write, write_summary_only
     from chipalloc.solve.results.write import CheckFailed, RefusedTarget
