@@ -58,6 +58,8 @@ class Solver:
         """Why the last solve ran HiGHS a second time (empty if it did not)."""
         self._start = None
         """The last MIP plan's column values: the MIP start of the next solve."""
+        self._named_start: dict[str, float] | None = None
+        """A MIP start by variable name, from another model (``start_by_name``)."""
 
     def load(self) -> None:
         """Hand the model to HiGHS now (``solve`` does it when needed)."""
@@ -155,9 +157,26 @@ class Solver:
             hm.update()
         else:
             hm.load(self.model)
+        if hm.is_mip and self._named_start is not None:
+            named = self._named_start
+            self._start = [named.get(v.name, 0.0) for v in hm.variables]
+            self._named_start = None
         if hm.is_mip and self._start is not None and len(self._start) == hm.highs.getNumCol():
             hm.start_from(self._start)
         return hm.solve(highs_options, time_limit, self.options.threads, self.options.progress)
+
+    def plan_by_name(self) -> dict[str, float] | None:
+        """The last MIP plan by variable name (None for an LP or without a plan)."""
+        if self._start is None or not self.highs_model.is_mip:
+            return None
+        names = (v.name for v in self.highs_model.variables)
+        return dict(zip(names, self._start, strict=True))
+
+    def start_by_name(self, values: dict[str, float]) -> None:
+        """Start the next MIP solve from ``values`` (variable name -> value; a variable of
+        this model not named there starts at 0), e.g. the plan of a model built from a
+        scenario of another shape."""
+        self._named_start = values
 
     def _mip_outcome(self, run: Run, status: str, start: float) -> Outcome:
         """The outcome of a MIP run. With an incumbent (optimal within the gap asked for, or
