@@ -167,7 +167,10 @@ def cluster_notes(sc: Scenario, solver: Solver, res: Results) -> list[str]:
                     why.append(f"power binds at {g} ({s} in {p} among {len(binding)})")
                 else:
                     cost = reduced[solver.col_of(m.host[c, g])] * scale
-                    why.append(f"{g} would cost more (reduced cost {number(cost, 0)})")
+                    if abs(cost) > 1e-6:
+                        why.append(f"{g} would cost more (reduced cost {number(cost, 0)})")
+                    else:
+                        why.append(f"{g} is no better at the fixed LP's prices (a tie)")
         lines.append(f"cluster {c} runs on {chosen}; not elsewhere because: " + "; ".join(why))
     return lines
 

@@ -278,3 +278,74 @@ def test_a_v1_scenario_stays_the_lp(tmp_path):
     run = solve(sc)
     assert run.results.summary["problem"] == "lp"
     assert run.results.discrete == {}
+
+
+def everything(tmp_path):
+    """Racks of 8 X, a project at A (fixed cost 100 USD, at least 2 MW), campuses, a cluster
+    and two fabrics: the checker must accept the plan the MIP writes."""
+    return folder_of(
+        tmp_path,
+        "all",
+        periods=periods(2, 1500.0),
+        chips=[chip(lifetime_periods=2, units_per_rack=8), chip(chip="Y", lifetime_periods=2)],
+        chip_supply=supply("X", 2, 10_000.0, 1.0) + supply("Y", 2, 10_000.0, 2.0),
+        sites=[
+            own_builder(build_fixed_cost_usd=100.0, min_build_mw=2.0, campus="east"),
+            site(**LEASED, campus="east"),
+            site(site="C", operator="msft", lease_usd_per_kw_month=3.0),
+        ],
+        site_power=power("A", 2, 0.5) + power("B", 2, 0.5) + power("C", 2, 10.0),
+        clusters=[{"cluster": "train", "pflops": 1200.0, "chips": "X"}],
+        fabrics=[
+            {"fabric": "ib", "vendor": "nv", "usd_per_accelerator": 0.5, "chips": "X"},
+            {"fabric": "eth", "vendor": "ar", "usd_per_accelerator": 0.2, "chips": ""},
+        ],
+    )
+
+
+def test_the_checker_verifies_section_7_from_the_folder(tmp_path):
+    """The written plan passes the checker (it runs before the folder is put in place); a
+    plan.csv edited to a part of a rack, or a cluster moved to a campus too small, fails it."""
+    from chipalloc.solve.results.checker import check_results
+
+    folder = everything(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["solve", str(folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("racks", "builds", "clusters", "fabrics"):
+        assert (out / f"{name}.csv").exists(), name
+    sc = load_scenario(folder)
+    assert check_results(sc, out) == []
+    text = " ".join(result.output.split())
+    assert "duals of the LP with every integer" in text or "integer and binary" in text
+    assert "cluster train runs on" in text or "train" in text
+    plan = (out / "plan.csv").read_text().splitlines()
+    row = next(i for i, line in enumerate(plan) if ",X," in line and ",0.0," not in line)
+    cells = plan[row].split(",")
+    cells[5] = str(float(cells[5]) + 1)
+    plan[row] = ",".join(cells)
+    (out / "plan.csv").write_text("\n".join(plan) + "\n")
+    problems = check_results(sc, out)
+    assert any("not a whole number of racks" in p for p in problems), problems
+
+
+def test_overrides_edit_clusters_and_fabrics(tmp_path):
+    """Section 5 knows the tables clusters and fabrics: scaling the cluster's PFLOPS by 2
+    (1,200 -> 2,400) and setting the ib price."""
+    from chipalloc.data.overrides import apply_edits
+
+    sc = load_scenario(everything(tmp_path))
+    edited = apply_edits(
+        sc,
+        [
+            {"table": "clusters", "where": {"cluster": "train"}, "column": "pflops", "scale": 2},
+            {
+                "table": "fabrics",
+                "where": {"fabric": "ib"},
+                "column": "usd_per_accelerator",
+                "set": 0.0,
+            },
+        ],
+    )
+    assert edited.tables["clusters"]["pflops"].tolist() == [2400.0]
+    assert edited.tables["fabrics"]["usd_per_accelerator"].tolist() == [0.0, 0.2]
