@@ -317,8 +317,8 @@ def test_the_checker_verifies_section_7_from_the_folder(tmp_path):
     sc = load_scenario(folder)
     assert check_results(sc, out) == []
     text = " ".join(result.output.split())
-    assert "duals of the LP with every integer" in text or "integer and binary" in text
-    assert "cluster train runs on" in text or "train" in text
+    assert "those of the LP with every integer and binary variable fixed at its value" in text
+    assert "cluster train runs on east; not elsewhere because: C" in text
     plan = (out / "plan.csv").read_text().splitlines()
     row = next(i for i, line in enumerate(plan) if ",X," in line and ",0.0," not in line)
     cells = plan[row].split(",")
@@ -349,3 +349,25 @@ def test_overrides_edit_clusters_and_fabrics(tmp_path):
     )
     assert edited.tables["clusters"]["pflops"].tolist() == [2400.0]
     assert edited.tables["fabrics"]["usd_per_accelerator"].tolist() == [0.0, 0.2]
+
+
+def test_a_minimum_build_that_cannot_be_met_is_explained(tmp_path):
+    """1,000 initial X (1 kW, 1 PFLOPS) at B; own sites must hold half the compute, so A must
+    run 1,000 PFLOPS = 1 MW, built at 1 USD per MW under a capex budget of 5 USD. The project
+    at A must build at least 10 MW (10 USD > 5): no plan. The LP relaxation (start = 0.1,
+    1 MW) has one, so the message names the minimum build, not an IIS."""
+    folder = folder_of(
+        tmp_path,
+        periods=periods(1, 0.0, budget=[5.0]),
+        sites=[
+            site(build_cost_usd_per_mw=1.0, max_build_mw=20.0, min_build_mw=10.0),
+            site(**LEASED),
+        ],
+        initial_fleet=[{"chip": "X", "site": "B", "units": 1000.0, "remaining_periods": 1}],
+        policies=[{"kind": "operator_min_share", "name": "own", "value": 0.5, "from_period": ""}],
+    )
+    result = runner.invoke(app, ["solve", str(folder), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 3, result.output
+    text = " ".join(result.output.split())
+    assert "site A builds as one project of at least 10 MW" in text
+    assert "the LP relaxation has a plan" in text
