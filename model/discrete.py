@@ -200,11 +200,6 @@ def define_discrete(m: pyo.ConcreteModel, sc: Scenario) -> None:
     )
 
 
-def uses_discrete(m: pyo.ConcreteModel) -> bool:
-    """Whether the model has any variable of section 7 (it is then a MIP)."""
-    return any(len(v) for v in (m.racks, m.start, m.host, m.use))
-
-
 SPECS = (
     VariableSpec("racks", ("chip", "site", "period"), "rack", 1.0),
     VariableSpec("start", ("site", "period"), "project", 1.0),

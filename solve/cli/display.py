@@ -192,12 +192,15 @@ class MipProgress:
         if self.live is None:
             self.live = Live(console=self.console, transient=True, auto_refresh=False)
             self.live.start()
+        self.live.update(Text(self.line(incumbent, bound, gap, seconds)), refresh=True)
+
+    def line(self, incumbent: float, bound: float, gap: float, seconds: float) -> str:
+        """``MIP: incumbent $3.00M, bound $2.00M, gap 33.3%, 5s``."""
         shown = f"{100 * gap:.3g}%" if math.isfinite(gap) and gap < 1e30 else "-"
-        line = (
+        return (
             f"MIP: incumbent {self.show(incumbent)}, bound {self.show(bound)}, "
             f"gap {shown}, {seconds:.0f}s"
         )
-        self.live.update(Text(line), refresh=True)
 
     def close(self) -> None:
         """Remove the line (the results follow)."""

@@ -371,3 +371,20 @@ def test_a_minimum_build_that_cannot_be_met_is_explained(tmp_path):
     text = " ".join(result.output.split())
     assert "site A builds as one project of at least 10 MW" in text
     assert "the LP relaxation has a plan" in text
+
+
+def test_the_live_mip_line_waits_then_shows_incumbent_bound_and_gap():
+    """Nothing before DELAY seconds; then one line with the incumbent 3 (model units: USD
+    3e6), the bound 2 (2e6) and the gap 1/3 = 33.3%."""
+    from rich.console import Console
+
+    from chipalloc.solve.cli.display import DELAY, MipProgress
+
+    console = Console(force_terminal=False, width=120)
+    line = MipProgress(console, maximise=False)
+    line(3.0, 2.0, 1 / 3, DELAY / 2)
+    assert line.live is None
+    line(3.0, 2.0, 1 / 3, DELAY + 1)
+    assert line.live is not None
+    line.close()
+    assert line.line(3.0, 2.0, 1 / 3, 5.0) == "MIP: incumbent $3.00M, bound $2.00M, gap 33.3%, 5s"
