@@ -209,6 +209,14 @@ def build_scenario(
     problems: list[Problem] = []
     warnings: list[str] = []
     checked = checked or {}
+    raw = {
+        **raw,
+        **{
+            spec.name: pd.DataFrame(columns=spec.columns, dtype=object)
+            for spec in TABLES.values()
+            if not spec.required and spec.name not in raw
+        },
+    }
     typed = {
         name: frame if checked.get(name) is frame else validate_table(TABLES[name], frame, problems)
         for name, frame in raw.items()

@@ -109,6 +109,9 @@ Positive = Annotated[float, Blank, Decimal, Finite, Field(gt=0)]
 OptNonNeg = Annotated[Annotated[float, Decimal, Finite, Field(ge=0)] | None, Blank]
 Count = Annotated[float, Blank, Decimal, Finite, Field(ge=1), AfterValidator(_whole)]
 CountFrom0 = Annotated[float, Blank, Decimal, Finite, Field(ge=0), AfterValidator(_whole)]
+OptCount = Annotated[
+    Annotated[float, Decimal, Finite, Field(ge=1), AfterValidator(_whole)] | None, Blank
+]
 Cooling = Annotated[Literal["air", "liquid"], Blank]
 Contract = Literal["as_used", "take_or_pay"]
 ShareBound = Annotated[float, Decimal, Finite, Field(ge=0, le=1)]
@@ -136,6 +139,7 @@ class ChipRow(Row):
     lifetime_periods: Count
     cooling: Cooling
     operators: OptIdent = None
+    units_per_rack: OptCount = None
 
 
 class ChipSupplyRow(Row):
@@ -158,6 +162,9 @@ class SiteRow(Row):
     contract: Annotated[Contract, _blank_to("as_used")] = "as_used"
     min_share: Annotated[ShareBound, _blank_to(0.0)] = 0.0
     max_share: Annotated[ShareBound, _blank_to(1.0)] = 1.0
+    build_fixed_cost_usd: Annotated[OptNonNeg, _within("usd")] = None
+    min_build_mw: Annotated[OptNonNeg, _within("mw")] = None
+    campus: OptIdent = None
 
 
 class SitePowerRow(Row):
@@ -179,6 +186,26 @@ class PolicyRow(Row):
     name: Ident
     value: Annotated[float, Blank, Decimal, Finite]
     from_period: OptIdent = None
+
+
+class ClusterRow(Row):
+    """clusters.csv (MODEL.md 7.3): a training cluster that must run on one campus."""
+
+    cluster: Ident
+    pflops: Annotated[Positive, _within("demand")]
+    from_period: OptIdent = None
+    to_period: OptIdent = None
+    chips: OptIdent = None
+    operators: OptIdent = None
+
+
+class FabricRow(Row):
+    """fabrics.csv (MODEL.md 7.4): a network fabric, one per site for the whole horizon."""
+
+    fabric: Ident
+    vendor: Ident
+    usd_per_accelerator: Annotated[NonNeg, _within("unit_cost")]
+    chips: OptIdent = None
 
 
 class Settings(BaseModel):
@@ -233,6 +260,8 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(name="site_power", row=SitePowerRow, keys=("site", "period"), required=True),
         TableSpec(name="initial_fleet", row=InitialFleetRow, keys=("chip", "site"), required=False),
         TableSpec(name="policies", row=PolicyRow, keys=(), required=False),
+        TableSpec(name="clusters", row=ClusterRow, keys=("cluster",), required=False),
+        TableSpec(name="fabrics", row=FabricRow, keys=("fabric",), required=False),
     ]
 }
 

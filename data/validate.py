@@ -11,6 +11,7 @@ import re
 
 import pandas as pd
 
+from .discrete import check_discrete
 from .problems import Problem
 from .scenario import Scenario
 from .schema import SHARE_KINDS, TABLES
@@ -32,7 +33,7 @@ def check_scenario(sc: Scenario) -> list[Problem]:
     }
     for spec in TABLES.values():
         for column in spec.keys:
-            if spec.name not in ("periods", "chips", "sites"):
+            if spec.name not in ("periods", "chips", "sites") and column in known:
                 problems += _references(spec.file, sc.tables[spec.name], column, known[column])
     problems += _references(
         "policies.csv",
@@ -46,6 +47,7 @@ def check_scenario(sc: Scenario) -> list[Problem]:
     problems += _build_power_rows(sc)
     problems += _contracts(sc)
     problems += _policies(sc)
+    problems += check_discrete(sc)
     _chips_without_site(sc)
     _sites_without_power(sc)
     if sc.settings.objective == "max_compute" and sc.settings.total_budget_usd is None:

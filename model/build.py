@@ -1,4 +1,5 @@
-"""Assemble the LP of MODEL.md section 4 from a scenario, one family at a time."""
+"""Assemble the LP of MODEL.md section 4 (a MIP with the section 7 features) from a scenario,
+one family at a time."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import pyomo.core as pyo
 from chipalloc.data import Scenario
 
 from .build_total import define_build_total
+from .clusters import define_clusters
 from .contracts import define_contracts
 from .costs import define_costs
 from .demand import define_demand
+from .discrete import define_discrete
+from .fabrics import define_fabrics
 from .fleet import FLEET_FORMS, choose_fleet_form, define_fleet
 from .fleet_balance import define_fleet_balance
 from .objective import define_objective
@@ -19,6 +23,8 @@ from .params import define_params
 from .period_budget import define_period_budget
 from .policies import define_policies
 from .power import define_power
+from .projects import define_projects
+from .racks import define_racks
 from .rows import define_fixed_rows
 from .sets import define_sets
 from .supply import define_supply
@@ -28,6 +34,7 @@ STEPS = (
     define_sets,
     define_params,
     define_variables,
+    define_discrete,
     define_fleet,
     define_contracts,
     define_costs,
@@ -37,6 +44,10 @@ STEPS = (
     define_demand,
     define_period_budget,
     define_policies,
+    define_racks,
+    define_projects,
+    define_clusters,
+    define_fabrics,
     define_fleet_balance,
     define_objective,
 )

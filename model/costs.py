@@ -8,6 +8,9 @@
   (MODEL.md section 9: the contracted capacity, used or not; ``contracts.paid_kw``);
 - total_cost = sum over p of d_p * (capex + build + energy + lease)[p].
 
+With section 7, capex[p] gains the network capex ``fabric_capex[p]`` and build[p] the fixed
+project costs ``fixed_build_cost[p]`` (``discrete.py``; both 0 for a v1 scenario).
+
 Written per site and chip rather than per unit: capex[p] = sum over k of unit_cost[k,p] *
 a_k,p * bought[k,p], and energy and lease use sum over k of power_kw[k] * fleet[k,s,p] =
 1000 * it_mw[s,p] (kW), so each price appears once per site or chip, not once per unit.
@@ -57,14 +60,20 @@ def define_costs(m: pyo.ConcreteModel, sc: Scenario) -> None:
     def cost(m, kind, p):
         y = years[p]
         if kind == "capex":
-            return pyo.quicksum(
-                m.unit_cost[k, p] * capex_share(life[k], n, pos[p]) * m.bought[k, p]
-                for k in chips_in[p]
+            return (
+                pyo.quicksum(
+                    m.unit_cost[k, p] * capex_share(life[k], n, pos[p]) * m.bought[k, p]
+                    for k in chips_in[p]
+                )
+                + m.fabric_capex[p]
             )
         if kind == "build":
-            return pyo.quicksum(
-                m.build_cost[s] * build_share(build_life[s], lead[s], n, pos[p]) * m.build[s, p]
-                for s in builds_in[p]
+            return (
+                pyo.quicksum(
+                    m.build_cost[s] * build_share(build_life[s], lead[s], n, pos[p]) * m.build[s, p]
+                    for s in builds_in[p]
+                )
+                + m.fixed_build_cost[p]
             )
         if kind == "energy":
             return pyo.quicksum(

@@ -12,14 +12,19 @@ from typing import Any
 
 from . import (
     build_total,
+    clusters,
     contracts,
     demand,
+    discrete,
+    fabrics,
     fleet,
     fleet_balance,
     objective,
     period_budget,
     policies,
     power,
+    projects,
+    racks,
     supply,
     variables,
 )
@@ -39,15 +44,21 @@ FAMILIES: dict[str, FamilySpec] = {
         *policies.SPECS,
         objective.SPEC,
         *contracts.SPECS,
+        racks.SPEC,
+        *projects.SPECS,
+        *clusters.SPECS,
+        *fabrics.SPECS,
         fleet_balance.SPEC,
     )
 }
-"""Constraint families in MODEL.md section 4 order, then section 9 (the order of duals.csv)."""
+"""Constraint families in MODEL.md section 4, then section 9, then section 7 order (the order
+of duals.csv)."""
 
 VARIABLES: dict[str, VariableSpec] = {
-    spec.name: spec for spec in (*variables.SPECS, contracts.VARIABLE, fleet.SPEC)
+    spec.name: spec for spec in (*variables.SPECS, contracts.VARIABLE, fleet.SPEC, *discrete.SPECS)
 }
-"""Variable families: buy, build, unmet, share (take_or_pay sites) and (recursion form) fleet."""
+"""Variable families: buy, build, unmet, share (take_or_pay sites), (recursion form) fleet, and
+the discrete decisions of section 7."""
 
 PLANNER_FAMILIES: tuple[FamilySpec, ...] = tuple(f for f in FAMILIES.values() if not f.internal)
 """The families the planner sees (duals.csv, ranging, reports): all but bookkeeping rows."""

@@ -19,6 +19,7 @@ from chipalloc.data import Scenario
 from chipalloc.data.schema import SHARE_KINDS, TABLES
 
 from .contracts import take_or_pay_sites
+from .discrete import out_of_reach
 from .policies import effective_shares, min_spend_targets
 from .units import PFLOPS, UNITS, USD
 
@@ -34,10 +35,15 @@ STRUCTURE_COLUMNS: dict[str, tuple[str, ...] | None] = {
         "build_lead_periods",
         "build_lifetime_periods",
         "contract",
+        "build_fixed_cost_usd",
+        "min_build_mw",
+        "campus",
     ),
     "site_power": ("site", "period"),
     "initial_fleet": None,
     "policies": ("kind", "name", "from_period"),
+    "clusters": None,
+    "fabrics": None,
 }
 """Columns that shape the LP (None: every MODEL.md column); the other numbers are Params."""
 
@@ -170,6 +176,7 @@ def structure(sc: Scenario) -> tuple:
         parts.append(tuple(rows) if name in ORDERED else tuple(sorted(rows, key=repr)))
     parts.append(tuple(sc.periods["capex_budget_usd"].notna()))
     parts.append(tuple(sc.sites["max_build_mw"] > 0))
+    parts.append(tuple(sorted(out_of_reach(sc))))
     return tuple(parts)
 
 

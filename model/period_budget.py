@@ -1,6 +1,9 @@
 """period_budget[p], where capex_budget_usd is given (nominal, no horizon share a_k,p):
 
-sum unit_cost[k,p] * buy[k,s,p] + sum build_cost[s] * build[s,p] <= capex_budget_usd[p].
+sum unit_cost[k,p] * buy[k,s,p] + sum build_cost[s] * build[s,p] <= capex_budget_usd[p],
+
+the left-hand side with section 7 also holding the fixed project costs and network capex of p
+(``discrete.discrete_spend``, nominal).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ def define_period_budget(m: pyo.ConcreteModel, sc: Scenario) -> None:
     def rule(m, p):
         spend = pyo.quicksum(m.unit_cost[k, p] * m.bought[k, p] for k in sorted(chips_in[p]))
         spend += pyo.quicksum(m.build_cost[s] * m.build[s, p] for s in builds_in[p])
+        spend += m.discrete_spend[p]
         return relation(m, "period_budget", (p,), spend, "<=", m.capex_budget[p])
 
     m.period_budget = pyo.Constraint(m.BUDGET_P, rule=rule)

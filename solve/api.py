@@ -81,7 +81,8 @@ class Result:
     The tables are those of a results folder (docs/scenario-format.md, units in
     docs/api.md): ``plan`` (plan.csv: fractional accelerators, an LP), ``sites``, ``costs``,
     ``duals``, ``reduced_costs``, ``periods``; ``summary`` is summary.json as a dict. They
-    exist only for an optimal solve (``ok``); otherwise reading one raises ``NoPlan``.
+    exist when the solve has a plan (``has_plan``: optimal, or a MIP's incumbent at its time
+    limit); otherwise reading one raises ``NoPlan``.
     """
 
     scenario: Scenario
@@ -100,9 +101,15 @@ class Result:
         return self.status == "optimal"
 
     @property
+    def has_plan(self) -> bool:
+        """True when there is a plan to read: optimal, or a MIP stopped at its time limit with
+        an incumbent (status ``time_limit``, not proved optimal)."""
+        return self.run.outcome.has_plan
+
+    @property
     def objective(self) -> float | None:
-        """The objective in ``objective_unit`` (None without an optimal plan)."""
-        return self.run.outcome.objective if self.ok else None
+        """The objective in ``objective_unit`` (None without a plan)."""
+        return self.run.outcome.objective if self.has_plan else None
 
     @property
     def objective_unit(self) -> str:
@@ -111,7 +118,7 @@ class Result:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every results table by name (the CSV files of the results folder)."""
-        if not self.ok:
+        if not self.has_plan:
             raise NoPlan(f"the solve of {self.scenario.name} is {self.status}: no plan")
         if self._tables is None:
             self._tables = pipeline.tables_of(self.run)
@@ -127,7 +134,7 @@ class Result:
     @property
     def summary(self) -> dict[str, Any]:
         """summary.json as a dict (objective, costs, shortfall, solver facts, warnings)."""
-        if not self.ok:
+        if not self.has_plan:
             raise NoPlan(f"the solve of {self.scenario.name} is {self.status}: no plan")
         return pipeline.summary_of(self.run)
 
@@ -163,9 +170,9 @@ class Result:
         return write_workbook(path, self.tables(), self.summary)
 
     def __repr__(self) -> str:
-        if not self.ok:
+        if not self.has_plan:
             return f"<Result {self.scenario.name}: {self.status}>"
-        return f"<Result {self.scenario.name}: optimal, objective {self.objective:,.6g} " + (
+        return f"<Result {self.scenario.name}: {self.status}, objective {self.objective:,.6g} " + (
             f"{self.objective_unit}>"
         )
 

@@ -5,6 +5,7 @@ Each phase is timed; the CLI and the sensitivity tools call these functions.
 
 from __future__ import annotations
 
+import json
 import platform
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -21,7 +22,7 @@ from chipalloc.model import build_model
 from chipalloc.solve.backend.options import SolveOptions
 from chipalloc.solve.backend.solver import Outcome, Solver, highs_version
 from chipalloc.solve.results.checker import check_results
-from chipalloc.solve.results.extract import Results, extract
+from chipalloc.solve.results.extract import Results, extract, mip_summary
 from chipalloc.solve.results.reduced_costs import reduced_cost_table
 from chipalloc.solve.results.units import FRACTIONAL_NOTE
 from chipalloc.solve.results.write import file_hashes, package_version, write_folder
@@ -74,8 +75,8 @@ def solve(
     progress: Callable[[], AbstractContextManager[Any]] = nullcontext,
 ) -> Run:
     """Build (fleet in ``fleet_form``: window, recursion, or auto by size) and solve;
-    extract results when optimal. ``progress()`` is entered around build and solve (the
-    CLI's spinner)."""
+    extract results when there is a plan (optimal, or a MIP's incumbent at a time limit).
+    ``progress()`` is entered around build and solve (the CLI's spinner)."""
     timings = {} if timings is None else timings
     with progress():
         with timed(timings, "build"):
@@ -86,7 +87,7 @@ def solve(
         with timed(timings, "solve"):
             outcome = solver.solve()
     results = None
-    if outcome.status == "optimal":
+    if outcome.has_plan:
         with timed(timings, "extract"):
             results = extract(scenario, solver, outcome)
     return Run(scenario, model, solver, outcome, results, timings)
@@ -127,7 +128,7 @@ def write(
     ``force`` replaces only a folder chipalloc wrote, and never one that is or holds the
     scenario folder or a path of ``protect`` (``results.write.check_target``).
     """
-    assert run.results is not None, "only an optimal run has results to write"
+    assert run.results is not None, "only a run with a plan has results to write"
     summary = summary_of(run)
     tables = tables_of(run)
     with timed(run.timings, "write"):
@@ -142,8 +143,9 @@ def write(
 
 
 def summary_of(run: Run) -> dict[str, Any]:
-    """summary.json of an optimal run: the results' summary, solver facts, warnings, timings."""
-    assert run.results is not None, "only an optimal run has a summary"
+    """summary.json of a run with a plan: the results' summary, solver facts, warnings,
+    timings."""
+    assert run.results is not None, "only a run with a plan has a summary"
     return {
         **run.results.summary,
         "solver": "highs",
@@ -159,8 +161,8 @@ def summary_of(run: Run) -> dict[str, Any]:
 
 
 def tables_of(run: Run) -> dict[str, pd.DataFrame]:
-    """Every CSV table of an optimal run's results folder, by name (``name.csv``)."""
-    assert run.results is not None, "only an optimal run has results tables"
+    """Every CSV table of a run's results folder, by name (``name.csv``)."""
+    assert run.results is not None, "only a run with a plan has results tables"
     res = run.results
     return {
         "plan": res.plan,
@@ -170,7 +172,26 @@ def tables_of(run: Run) -> dict[str, pd.DataFrame]:
         "reduced_costs": reduced_cost_table(run.scenario, run.solver),
         "periods": period_table(run.scenario, res),
         **({"contracts": res.contracts} if res.contracts is not None else {}),
+        **res.discrete,
     }
+
+
+def write_summary_only(run: Run, out: Path) -> None:
+    """A MIP stopped at its time limit without a plan: ``out`` holds summary.json alone
+    (status, problem, the bound HiGHS proved, the gap asked for)."""
+    outcome = run.outcome
+    summary = {
+        "status": outcome.status,
+        "objective": None,
+        "sense": "min" if run.model.objective.sense == pyo.minimize else "max",
+        "scenario": run.scenario.name,
+        **mip_summary(outcome),
+        "message": outcome.message,
+        "solver": "highs",
+        "solver_version": highs_version(),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
 
 
 def period_table(scenario: Scenario, res: Results) -> pd.DataFrame:

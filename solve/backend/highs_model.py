@@ -52,6 +52,8 @@ from chipalloc.solve.backend.compiler import (
 INF = highspy.kHighsInf
 DUAL, PRIMAL = 1, 4
 """HiGHS ``simplex_strategy`` values."""
+FEASIBLE = 2
+"""HiGHS's ``primal_solution_status`` of a feasible point (``kSolutionStatusFeasible``)."""
 
 _STATUS = highspy.HighsModelStatus
 STATUS = {
@@ -97,10 +99,19 @@ class Run:
     """HiGHS's name for the status (``modelStatusToString``)."""
     iterations: int | None
     log: str
+    mip: bool = False
+    """Whether the run solved a MIP (then the three below are set)."""
+    mip_gap: float | None = None
+    """The relative gap HiGHS proved, (incumbent - bound) / |incumbent|."""
+    mip_bound: float | None = None
+    """HiGHS's best bound on the objective (model units)."""
+    incumbent: bool = False
+    """Whether the run ended with a feasible solution (for a MIP stopped at a limit)."""
 
     @property
     def status(self) -> str:
-        """The MODEL.md status: optimal, infeasible, unbounded, time_limit or error."""
+        """The MODEL.md status: optimal, infeasible, unbounded, time_limit or error. A MIP is
+        optimal when HiGHS proved its incumbent within the gap asked for (``mip_rel_gap``)."""
         return STATUS.get(self.model_status, "error")
 
     @property
@@ -220,6 +231,11 @@ class HighsModel:
         """What updates pushed since the last solve (see ``update``)."""
         self.solved_changes: set[str] = set()
         """``changes`` as they stood when the last solve started."""
+        self.integer_cols = np.zeros(0, dtype=np.int32)
+        """Columns of integer and binary variables."""
+        self.integers_fixed = False
+        """Whether HiGHS holds an LP of the MIP: the integer columns fixed (``fix_integers``)
+        or relaxed (``relax_integers``)."""
         self._solution: np.ndarray | None = None
         self._activity: np.ndarray | None = None
         self._log: list[str] = []
@@ -229,6 +245,7 @@ class HighsModel:
         self.model = model
         self._solution = None
         self._activity = None
+        self.integers_fixed = False
         self.highs = new_highs()
         self._log = []
         self.highs.cbLogging.subscribe(self._log_line)
@@ -342,7 +359,7 @@ class HighsModel:
             start.astype(np.int32),
             cols,
             vals,
-            np.zeros(n_cols, dtype=np.int32),  # every column continuous
+            self._integrality(n_cols),
         )
         if status == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS refused the model (passModel returned an error)")
@@ -352,6 +369,55 @@ class HighsModel:
         """The loaded matrix, row-wise: row i's entries are cols and vals[start[i]:start[i+1]]."""
         self._row_entries: dict[int, dict[int, float]] = {}
         """Coefficients of the mutable rows changed since loading (others are in _matrix)."""
+
+    def _integrality(self, n_cols: int) -> np.ndarray:
+        """HiGHS's integrality per column: integer (and binary) columns 1, the others 0."""
+        kinds = np.zeros(n_cols, dtype=np.int32)
+        kinds[self.integer_cols] = int(highspy.HighsVarType.kInteger)
+        return kinds
+
+    @property
+    def is_mip(self) -> bool:
+        """Whether the loaded model has integer or binary columns."""
+        return len(self.integer_cols) > 0
+
+    def fix_integers(self) -> None:
+        """Turn the MIP into the LP with every integer column fixed at its solution value
+        (rounded): bounds lower = upper = value, integrality continuous. ``solve`` and
+        ``update`` undo it (``restore_integers``)."""
+        cols = self.integer_cols
+        x = np.round(np.asarray(self.highs.getSolution().col_value)[cols])
+        self.highs.changeColsBounds(len(cols), cols, x, x)
+        self.set_integrality(cols, False)
+        self.integers_fixed = True
+
+    def restore_integers(self) -> None:
+        """Give the integer columns their loaded bounds and integrality back."""
+        if not self.integers_fixed:
+            return
+        cols = self.integer_cols
+        lo, hi = self._loaded_bounds
+        self.highs.changeColsBounds(len(cols), cols, lo[cols], hi[cols])
+        self.set_integrality(cols, True)
+        self.integers_fixed = False
+
+    def relax_integers(self) -> None:
+        """The LP relaxation: every integer column continuous (``restore_integers`` undoes
+        it, as ``solve`` and ``update`` do)."""
+        self.set_integrality(self.integer_cols, False)
+        self.integers_fixed = True
+
+    def set_integrality(self, cols: np.ndarray, integer: bool) -> None:
+        """Make columns ``cols`` integer or continuous."""
+        kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
+        kinds = np.full(len(cols), int(kind), dtype=np.uint8)
+        self.highs.changeColsIntegrality(len(cols), cols, kinds)
+
+    def start_from(self, x: np.ndarray) -> None:
+        """A MIP start: ``x`` (one value per column) as HiGHS's first incumbent."""
+        solution = highspy.HighsSolution()
+        solution.col_value = list(map(float, x))
+        self.highs.setSolution(solution)
 
     def _compiler(self) -> Compiler:
         """A compiler sharing this model's compiled named Expressions."""
@@ -378,9 +444,10 @@ class HighsModel:
         hi = np.where(np.isnan(bounds[:, 1]), INF, bounds[:, 1])
         for i in np.flatnonzero(np.fromiter((v.fixed for v in variables), dtype=bool, count=n)):
             lo[i] = hi[i] = variables[i].value
-        for v in {id(v.domain): v for v in variables}.values():
-            if v.is_integer() or v.is_binary():
-                raise ValueError(f"{v.name} is integer: chipalloc's LP has continuous variables")
+        integer = {key for key, v in {id(v.domain): v for v in variables}.items() if v.is_integer()}
+        self.integer_cols = np.flatnonzero(
+            np.fromiter((id(v.domain) in integer for v in variables), dtype=bool, count=n)
+        ).astype(np.int32)
         return lo, hi
 
     @staticmethod
@@ -416,6 +483,7 @@ class HighsModel:
         """
         self._solution = None
         self._activity = None
+        self.restore_integers()
         if self._structure_changed():
             self.load(self.model)
             self.changes.add("structure")
@@ -533,20 +601,35 @@ class HighsModel:
         ]
 
     # -- running ----------------------------------------------------------------------------
-    def solve(self, options: dict | None = None, time_limit=None, threads=None) -> Run:
+    def solve(
+        self, options: dict | None = None, time_limit=None, threads=None, progress=None
+    ) -> Run:
         """Run HiGHS on what ``load`` and ``update`` handed it. A simplex re-solve after a
         change of costs alone restarts with primal simplex (the old basis is still primal
         feasible), else with dual simplex (after bound and right-hand-side changes the basis
         is still dual feasible); a ``simplex_strategy`` among ``options`` still wins."""
+        self.restore_integers()
         self.solved_changes, self.changes = self.changes, set()
         primal = self.solved_changes == {"costs"} and self.highs.getBasis().valid
         self.highs.setOptionValue("simplex_strategy", PRIMAL if primal else DUAL)
-        return self.run(options, time_limit, threads)
+        return self.run(options, time_limit, threads, progress)
 
-    def run(self, options: dict | None = None, time_limit=None, threads=None) -> Run:
+    def run(self, options: dict | None = None, time_limit=None, threads=None, progress=None) -> Run:
         """One ``highs.run()`` with these options (HiGHS keeps options between runs). The log
-        is collected through HiGHS's logging callback, not printed."""
+        is collected through HiGHS's logging callback, not printed. ``progress``, for a MIP,
+        is called with (incumbent, bound, gap, seconds) in model units at each MIP log line
+        and improving solution (HiGHS's MIP callbacks)."""
         highs = self.highs
+        mip = self.is_mip and not self.integers_fixed
+        watch = None
+        if mip and progress is not None:
+
+            def watch(event) -> None:
+                out = event.data_out
+                progress(out.mip_primal_bound, out.mip_dual_bound, out.mip_gap, out.running_time)
+
+            highs.cbMipLogging.subscribe(watch)
+            highs.cbMipImprovingSolution.subscribe(watch)
         self._solution = None
         self._activity = None
         highs.setOptionValue("log_to_console", False)
@@ -565,10 +648,19 @@ class HighsModel:
             reset = getattr(highs, "resetThreadScheduler", None) or highs.resetGlobalScheduler
             reset(True)
             highs.run()
+        if watch is not None:
+            highs.cbMipLogging.unsubscribe(watch)
+            highs.cbMipImprovingSolution.unsubscribe(watch)
         status = highs.getModelStatus()
         info = highs.getInfo()
         iterations = info.simplex_iteration_count if info.valid else None
-        return Run(status, highs.modelStatusToString(status), iterations, "".join(self._log))
+        run = Run(status, highs.modelStatusToString(status), iterations, "".join(self._log))
+        if mip:
+            run.mip = True
+            run.incumbent = info.valid and info.primal_solution_status == FEASIBLE
+            run.mip_gap = float(info.mip_gap) if run.incumbent else None
+            run.mip_bound = float(info.mip_dual_bound) if info.valid else None
+        return run
 
     # -- solution ---------------------------------------------------------------------------
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,10 @@ class SolveOptions:
     method: str = "choose"
     solver_log: Path | None = None
     highs_options: dict[str, Any] = field(default_factory=dict)
+    mip_gap: float = 1e-4
+    """The relative gap a MIP must be proved within (HiGHS's ``mip_rel_gap``)."""
+    progress: Callable[[float, float, float, float], None] | None = None
+    """Called during a MIP with (incumbent, bound, gap, seconds), objective in model units."""
 
 
 def resolve_method(method: str, fleet_form: str, has_basis: bool, n_cols: int = 0) -> str:

@@ -29,6 +29,19 @@ class Outcome:
     iterations: int | None = None
     message: str = ""
     fixed_conflicts: list = field(default_factory=list)
+    problem: str = "lp"
+    """``lp`` or ``mip`` (MODEL.md 7.5)."""
+    mip_gap: float | None = None
+    """The relative gap HiGHS proved (MIP with a plan)."""
+    mip_bound: float | None = None
+    """HiGHS's best bound on the objective, MODEL.md units (MIP)."""
+    mip_gap_requested: float | None = None
+    """The gap asked for (MIP)."""
+
+    @property
+    def has_plan(self) -> bool:
+        """Whether a plan was found: optimal, or a MIP stopped at its limit with an incumbent."""
+        return self.objective is not None and self.status in ("optimal", "time_limit")
 
 
 class Solver:
@@ -43,6 +56,10 @@ class Solver:
         """The HiGHS method of the last solve (``choose`` resolved)."""
         self.retried = ""
         """Why the last solve ran HiGHS a second time (empty if it did not)."""
+        self._start = None
+        """The last MIP plan's column values: the MIP start of the next solve."""
+        self._named_start: dict[str, float] | None = None
+        """A MIP start by variable name, from another model (``start_by_name``)."""
 
     def load(self) -> None:
         """Hand the model to HiGHS now (``solve`` does it when needed)."""
@@ -98,7 +115,9 @@ class Solver:
         n_cols = self.highs.getNumCol()
         self.method = resolve_method(opts.method, form, has_basis, n_cols)
         chosen = method_options(self.method, form, has_basis, n_cols)
-        highs_options = {**chosen, **opts.highs_options}
+        mip = self.highs_model.is_mip
+        mip_gap = {"mip_rel_gap": opts.mip_gap} if mip else {}
+        highs_options = {**chosen, **mip_gap, **opts.highs_options}
         run = self._run(highs_options, opts.time_limit)
         self._loaded = True
         log = run.log
@@ -116,6 +135,8 @@ class Solver:
         if opts.solver_log:
             Path(opts.solver_log).write_text(log)
         seconds = time.perf_counter() - start
+        if run.mip:
+            return self._mip_outcome(run, status, start)
         if status != "optimal":
             message = run.message
             if status == "error" and self.method == "ipm-nox":
@@ -129,12 +150,64 @@ class Solver:
         return Outcome(status, self.objective_value(), seconds, run.iterations)
 
     def _run(self, highs_options: dict[str, Any], time_limit: float | None) -> Run:
-        """Bring HiGHS up to date with the model (load, or push the edits), then solve."""
-        if self.highs_model.model is self.model:
-            self.highs_model.update()
+        """Bring HiGHS up to date with the model (load, or push the edits), then solve; a MIP
+        starts from the previous plan when there is one with the same columns."""
+        hm = self.highs_model
+        if hm.model is self.model:
+            hm.update()
         else:
-            self.highs_model.load(self.model)
-        return self.highs_model.solve(highs_options, time_limit, self.options.threads)
+            hm.load(self.model)
+        if hm.is_mip and self._named_start is not None:
+            named = self._named_start
+            self._start = [named.get(v.name, 0.0) for v in hm.variables]
+            self._named_start = None
+        if hm.is_mip and self._start is not None and len(self._start) == hm.highs.getNumCol():
+            hm.start_from(self._start)
+        return hm.solve(highs_options, time_limit, self.options.threads, self.options.progress)
+
+    def plan_by_name(self) -> dict[str, float] | None:
+        """The last MIP plan by variable name (None for an LP or without a plan)."""
+        if self._start is None or not self.highs_model.is_mip:
+            return None
+        names = (v.name for v in self.highs_model.variables)
+        return dict(zip(names, self._start, strict=True))
+
+    def start_by_name(self, values: dict[str, float]) -> None:
+        """Start the next MIP solve from ``values`` (variable name -> value; a variable of
+        this model not named there starts at 0), e.g. the plan of a model built from a
+        scenario of another shape."""
+        self._named_start = values
+
+    def _mip_outcome(self, run: Run, status: str, start: float) -> Outcome:
+        """The outcome of a MIP run. With an incumbent (optimal within the gap asked for, or
+        stopped at a limit) the LP with every integer column fixed at its value is solved:
+        its solution is the plan and its duals, reduced costs and ranging are those reported
+        (MODEL.md 7.5). Without one, no plan."""
+        scale = USD if self.model.objective.sense == pyo.minimize else PFLOPS
+        opts = self.options
+        mip = {
+            "problem": "mip",
+            "mip_gap_requested": opts.mip_gap,
+            "mip_bound": None if run.mip_bound is None else run.mip_bound * scale,
+            "mip_gap": run.mip_gap,
+        }
+        if status not in ("optimal", "time_limit") or not run.incumbent:
+            message = run.message
+            return Outcome(
+                status, None, time.perf_counter() - start, run.iterations, message, **mip
+            )
+        hm = self.highs_model
+        hm.fix_integers()
+        fixed = hm.run({"solver": "simplex", "time_limit": highspy.kHighsInf})
+        if fixed.status != "optimal":
+            hm.restore_integers()
+            message = f"the LP with the integers fixed is {fixed.text}"
+            return Outcome("error", None, time.perf_counter() - start, run.iterations, message)
+        hm.load_solution()
+        self._start = hm.highs.getSolution().col_value
+        message = "" if status == "optimal" else f"{run.message}; the plan is the best found"
+        seconds = time.perf_counter() - start
+        return Outcome(status, self.objective_value(), seconds, run.iterations, message, **mip)
 
     def _retry_without_presolve(self, run: Run) -> bool:
         """Whether ``choose``'s interior point stopped without converging, with presolve on.

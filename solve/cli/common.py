@@ -307,6 +307,16 @@ def warn_shortfall(run) -> None:
 def explain(run) -> None:
     """Why a solve did not reach an optimal plan, in MODEL.md terms; nothing is written."""
     outcome = run.outcome
+    if outcome.status == "infeasible" and outcome.problem == "mip":
+        from chipalloc.solve.explain.discrete import explain_mip_infeasible
+
+        lines = explain_mip_infeasible(run.solver, run.scenario)
+        if lines is not None:
+            err.print("[bold red]infeasible[/]: no plan meets the discrete rules (MODEL.md 7):")
+            for line in lines:
+                err.print(f"  {printable(line)}", soft_wrap=True)
+            err.print("(the LP relaxation has a plan; nothing was written)")
+            return
     if outcome.status == "infeasible":
         from chipalloc.solve.explain.iis import explain_infeasible
 
@@ -317,6 +327,13 @@ def explain(run) -> None:
         if not diagnosis.conflicts:
             err.print("  (HiGHS found no conflicting rows to report; rerun with --solver-log)")
         err.print(f"(found by {diagnosis.method} in {diagnosis.seconds:.2f}s; nothing was written)")
+    elif outcome.status == "time_limit" and outcome.problem == "mip":
+        err.print(
+            f"[bold red]time_limit[/]: HiGHS stopped at its limit ({printable(outcome.message)}) "
+            "before finding any plan of the MIP; only summary.json was written. Raise "
+            "--time-limit or --mip-gap.",
+            soft_wrap=True,
+        )
     elif outcome.status == "time_limit":
         err.print(
             f"[bold red]time_limit[/]: HiGHS stopped at its limit ({printable(outcome.message)}) "

@@ -7,10 +7,15 @@ as escapes.
 
 from __future__ import annotations
 
+import math
+
 from rich.console import Console
+from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from chipalloc.data import Scenario
+from chipalloc.model import PFLOPS, USD
 from chipalloc.model.words import money, year_of
 from chipalloc.solve.cli.common import printable as p_
 from chipalloc.solve.results.extract import Results
@@ -232,3 +237,64 @@ def purchases_table(res: Results) -> Table:
     for chip, row in pivot.iterrows():
         table.add_row(p_(chip), *(f"{v:,.0f}" for v in row))
     return table
+
+
+def show_mip(console: Console, run) -> None:
+    """The MIP's gap and bound, what its shadow prices are, and the discrete choices explained
+    (``explain.discrete.discrete_notes``)."""
+    from chipalloc.solve.explain.discrete import discrete_notes
+
+    s = run.results.summary
+    bound = money(s["mip_bound"]) if s["sense"] == "min" else f"{s['mip_bound']:,.0f}"
+    console.print(
+        f"MIP: gap proved {s['mip_gap']:.3g} (asked for {s['mip_gap_requested']:g}), "
+        f"best bound {bound}"
+    )
+    console.print(
+        "[dim]note: shadow prices, reduced costs and ranging are those of the LP with every "
+        "integer and binary variable fixed at its value[/]"
+    )
+    for line in discrete_notes(run.scenario, run.solver, run.results):
+        console.print(f"  {p_(line)}", soft_wrap=True)
+
+
+DELAY = 3.0
+"""Seconds of a MIP solve before its live line (incumbent, bound, gap, time) appears."""
+
+
+class MipProgress:
+    """Called by HiGHS with (incumbent, bound, gap, seconds) in model units."""
+
+    def __init__(self, console: Console, maximise: bool) -> None:
+        self.console = console
+        self.maximise = maximise
+        self.live: Live | None = None
+
+    def show(self, value: float) -> str:
+        if not math.isfinite(value):
+            return "none"
+        if self.maximise:
+            return f"{value * PFLOPS:,.0f} PFLOPS-years"
+        return money(value * USD)
+
+    def __call__(self, incumbent: float, bound: float, gap: float, seconds: float) -> None:
+        if seconds < DELAY:
+            return
+        if self.live is None:
+            self.live = Live(console=self.console, transient=True, auto_refresh=False)
+            self.live.start()
+        self.live.update(Text(self.line(incumbent, bound, gap, seconds)), refresh=True)
+
+    def line(self, incumbent: float, bound: float, gap: float, seconds: float) -> str:
+        """``MIP: incumbent $3.00M, bound $2.00M, gap 33.3%, 5s``."""
+        shown = f"{100 * gap:.3g}%" if math.isfinite(gap) and gap < 1e30 else "-"
+        return (
+            f"MIP: incumbent {self.show(incumbent)}, bound {self.show(bound)}, "
+            f"gap {shown}, {seconds:.0f}s"
+        )
+
+    def close(self) -> None:
+        """Remove the line (the results follow)."""
+        if self.live is not None:
+            self.live.stop()
+            self.live = None

@@ -48,6 +48,7 @@ def _sensitivity(scenario, out, overrides, variant, top, force, quiet) -> None:
     from chipalloc.solve.backend.options import SolveOptions
     from chipalloc.solve.explain.binding import binding_constraints
     from chipalloc.solve.pipeline import solve
+    from chipalloc.solve.results.extract import FIXED_LP, mip_summary
     from chipalloc.solve.results.reduced_costs import reduced_cost_table
     from chipalloc.solve.whatif.ranging import ranging_tables
 
@@ -69,6 +70,7 @@ def _sensitivity(scenario, out, overrides, variant, top, force, quiet) -> None:
         "variables": len(variables),
         "constraints": len(constraints),
         "binding_constraints": int((constraints["status"] == "binding").sum()),
+        **mip_summary(run.outcome),
     }
     tables = {
         "ranging_variables": variables,
@@ -102,6 +104,8 @@ def _sensitivity(scenario, out, overrides, variant, top, force, quiet) -> None:
         )
     console.print(table)
     console.print(_entry_table(reduced, top))
+    if run.outcome.problem == "mip":
+        console.print(f"[dim]note: a MIP; the shadow prices and ranges are the {FIXED_LP}[/]")
     console.print(f"Sensitivity report written to [bold]{printable(str(target))}[/]")
 
 

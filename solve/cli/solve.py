@@ -1,4 +1,8 @@
-"""``chipalloc solve``: solve a scenario and write the optimal plan to a results folder."""
+"""``chipalloc solve``: solve a scenario and write the optimal plan to a results folder.
+
+A MIP (MODEL.md section 7) stopped at its time limit with a plan writes that plan, marked not
+optimal, and exits 4; without a plan it writes summary.json alone.
+"""
 
 from __future__ import annotations
 
@@ -53,6 +57,13 @@ def solve(
             "method's own options."
         ),
     ] = None,
+    mip_gap: Annotated[
+        float,
+        typer.Option(
+            help="Relative gap a MIP (a scenario with section 7 features) must be proved within.",
+            min=0,
+        ),
+    ] = 1e-4,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     force: Annotated[
         bool, typer.Option(help="Replace an existing results folder that chipalloc wrote.")
@@ -82,6 +93,7 @@ def solve(
             report,
             highs_option or [],
             xlsx,
+            mip_gap,
         ),
     )
 
@@ -100,11 +112,13 @@ def _solve(
     report=False,
     highs_option: list[str] | None = None,
     xlsx: bool = False,
+    mip_gap: float = 1e-4,
 ) -> None:
+    from chipalloc.data.discrete import is_mip
     from chipalloc.solve.api import solve as api_solve
     from chipalloc.solve.backend.options import METHODS, SolveOptions, parse_highs_options
-    from chipalloc.solve.cli.display import show_results, spinner
-    from chipalloc.solve.pipeline import timed
+    from chipalloc.solve.cli.display import MipProgress, show_mip, show_results, spinner
+    from chipalloc.solve.pipeline import timed, write_summary_only
     from chipalloc.solve.results.write import CheckFailed, RefusedTarget
 
     if method not in METHODS:
@@ -126,14 +140,27 @@ def _solve(
         method=method,
         solver_log=solver_log,
         highs_options=highs_options,
+        mip_gap=mip_gap,
     )
-    result = api_solve(sc, options=options, timings=timings, progress=spinner(quiet))
+    mip_line = None  # a MIP shows its incumbent, bound and gap instead of a spinner
+    if is_mip(sc) and not quiet:
+        mip_line = MipProgress(err, sc.settings.objective == "max_compute")
+        options.progress = mip_line
+    try:
+        spin = spinner(quiet or mip_line is not None)
+        result = api_solve(sc, options=options, timings=timings, progress=spin)
+    finally:
+        if mip_line is not None:
+            mip_line.close()
     run = result.run
     if run.solver.retried and not quiet:
         err.print(f"[yellow]note[/]: HiGHS ran twice ({printable(run.solver.retried)})")
-    if run.outcome.status != "optimal":
+    outcome = run.outcome
+    if not outcome.has_plan:
+        if outcome.problem == "mip" and outcome.status == "time_limit":
+            write_summary_only(run, target)
         explain(run)
-        raise typer.Exit(EXIT.get(run.outcome.status, 1))
+        raise typer.Exit(EXIT.get(outcome.status, 1))
     try:
         result.write(
             target,
@@ -150,9 +177,19 @@ def _solve(
         raise fail("error", "the solution fails the plan checker; nothing was written") from None
     if not quiet:
         show_results(console, sc, run.results, run.timings)
+        if outcome.problem == "mip":
+            show_mip(console, run)
         console.print(f"Results written to [bold]{printable(target)}[/]")
     warn_shortfall(run)
+    if outcome.status == "time_limit":
+        err.print(
+            f"[bold yellow]time_limit[/]: {printable(outcome.message)}; the plan written is "
+            f"not proved optimal (gap {outcome.mip_gap:.3g}, asked for {mip_gap:g})",
+            soft_wrap=True,
+        )
     if report:
         from chipalloc.solve.cli.report import report_folder
 
         report_folder(target)
+    if outcome.status == "time_limit":
+        raise typer.Exit(EXIT["time_limit"])

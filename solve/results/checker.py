@@ -1,4 +1,5 @@
-"""The plan checker: verify a results folder against every rule of MODEL.md section 4.
+"""The plan checker: verify a results folder against every rule of MODEL.md sections 4 and 7
+(section 7 in ``check_discrete``).
 
 It reads plan.csv, sites.csv, costs.csv and summary.json and recomputes fleet, power,
 supply, builds, demand, budgets, policies and costs from the scenario with pandas alone: no
@@ -21,6 +22,7 @@ import pandas as pd
 
 from chipalloc.data import Scenario
 from chipalloc.model import build_share, capex_share
+from chipalloc.solve.results.check_discrete import check_discrete, extra_costs, extra_spend
 from chipalloc.solve.results.write import unescape_cell
 
 REL_TOL = 1e-6
@@ -54,6 +56,7 @@ class PlanCheck:
 
     def __init__(self, sc: Scenario, folder: str | Path) -> None:
         folder = Path(folder)
+        self.folder = folder
         self.sc = sc
         self.plan = pd.read_csv(
             folder / "plan.csv",
@@ -99,6 +102,7 @@ class PlanCheck:
         self.check_demand()
         self.check_period_budget()
         self.check_policies()
+        check_discrete(self)
         self.check_costs()
         self.check_lease_table()
         return self.problems
@@ -380,7 +384,7 @@ class PlanCheck:
         build_cost = self.sc.sites.set_index("site")["build_cost_usd_per_mw"]
         builds = self.builds().fillna(0.0)
         build_spend = builds.mul(build_cost.reindex(builds.index), axis=0).sum()
-        return chips_spend.reindex(self.labels, fill_value=0.0) + build_spend
+        return chips_spend.reindex(self.labels, fill_value=0.0) + build_spend + extra_spend(self)
 
     def check_period_budget(self) -> None:
         budget = self.sc.periods.set_index("period")["capex_budget_usd"].dropna()
@@ -490,6 +494,8 @@ class PlanCheck:
             lf = sc.settings.load_factor
             out["energy"] = (kw_in_service * pue * lf * 8.76 * years * energy).sum(axis=0)
         out["lease"] = self.lease_usd().sum().to_numpy()
+        extra = extra_costs(self)
+        out[["capex", "build"]] += extra[["capex", "build"]]
         return out
 
     def check_costs(self) -> None:

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,7 @@ from chipalloc.data import Scenario
 from chipalloc.model import FAMILIES, PFLOPS, UNITS, USD, capacity_family
 from chipalloc.solve.backend.compiler import Compiler, evaluate
 from chipalloc.solve.backend.solver import Outcome, Solver
+from chipalloc.solve.results.discrete import discrete_tables
 from chipalloc.solve.results.duals import dual_table
 
 EPS = 1e-9
@@ -49,6 +50,8 @@ class Results:
     summary: dict
     contracts: pd.DataFrame | None = None
     """contracts.csv, when some site is take_or_pay."""
+    discrete: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """racks, builds, clusters, fabrics (MODEL.md 7.5) where the scenario uses them."""
 
 
 def _clean(x: float) -> float:
@@ -109,8 +112,29 @@ def extract(sc: Scenario, solver: Solver, outcome: Outcome) -> Results:
         "idle_contracted_mw_periods": float(top["idle_mw"].sum()),
         "idle_contract_cost_usd": float(top["idle_cost_usd"].sum()),
         "idle_contract_cost_discounted_usd": float(top["idle_cost_discounted_usd"].sum()),
+        **mip_summary(outcome),
     }
-    return Results(plan, sites, costs, duals, summary, contracts)
+    discrete = discrete_tables(sc, m, values)
+    return Results(plan, sites, costs, duals, summary, contracts, discrete)
+
+
+FIXED_LP = "duals of the LP with every integer and binary variable fixed at its value"
+"""How the shadow prices, reduced costs and ranging of a MIP are defined (MODEL.md 7.5)."""
+
+
+def mip_summary(outcome: Outcome) -> dict:
+    """summary.json's ``problem`` and, for a MIP, the gap proved, the bound, the gap asked for,
+    whether the plan is proved optimal, and what its duals are."""
+    if outcome.problem != "mip":
+        return {"problem": "lp"}
+    return {
+        "problem": "mip",
+        "mip_gap": outcome.mip_gap,
+        "mip_bound": outcome.mip_bound,
+        "mip_gap_requested": outcome.mip_gap_requested,
+        "proved_optimal": outcome.status == "optimal",
+        "duals": FIXED_LP,
+    }
 
 
 def plan_table(sc: Scenario, m: pyo.ConcreteModel, values: Values | None = None) -> pd.DataFrame:

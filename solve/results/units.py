@@ -97,6 +97,28 @@ UNITS: dict[str, dict[str, str]] = {
         "break_even_unit_cost_usd": "USD per accelerator, nominal",
         "reduced_cost_unit": "",
     },
+    "racks": {
+        "period": "",
+        "site": "",
+        "chip": "",
+        "units_per_rack": "accelerators per rack",
+        "racks": "whole racks bought in the period",
+        "buy_units": "accelerators bought in the period, whole racks",
+    },
+    "builds": {
+        "site": "",
+        "start_period": "",
+        "period": "",
+        "build_mw": "MW whose construction starts in the period",
+    },
+    "clusters": {
+        "cluster": "",
+        "campus": "",
+        "period": "",
+        "pflops_needed": "PFLOPS required in service",
+        "pflops_available": "PFLOPS in service",
+    },
+    "fabrics": {"site": "", "fabric": ""},
     "periods": {
         "period": "",
         "years": "years (0.25 for a quarter)",
@@ -131,6 +153,9 @@ SHORT = {
     "MW of facility power contracted (share x power_mw), take_or_pay": "MW",
     "MW of facility power contracted and unused, take_or_pay": "MW",
     "MW-periods contracted and unused": "MW-periods",
+    "accelerators per rack": "accelerators",
+    "whole racks bought in the period": "racks",
+    "accelerators bought in the period, whole racks": "accelerators",
 }
 """The short form of a unit, for a header cell (``buy_units [accelerators]``)."""
 

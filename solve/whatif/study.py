@@ -67,6 +67,8 @@ class Study:
             outcome = self.solver.solve()
             row.update(status=outcome.status, message=_message(outcome))
             row["iterations"] = outcome.iterations
+            if outcome.problem == "mip":
+                row.update(problem="mip", mip_gap=outcome.mip_gap)
             if outcome.status == "optimal":
                 row.update(summarize(sc, self.solver, outcome, case.edits if case.slopes else None))
         except Exception as err:  # one failed case never stops the others
@@ -79,8 +81,11 @@ class Study:
         if self.solver is not None and update_params(self.solver.model, self.scenario, sc):
             self.scenario = sc
             return False
+        start = self.solver.plan_by_name() if self.solver is not None else None
         self.solver = None  # free the old model before building the new one
         self.solver = Solver(build_model(sc), self.options)
+        if start:
+            self.solver.start_by_name(start)
         self.scenario = sc
         return True
 

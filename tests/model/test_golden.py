@@ -110,6 +110,44 @@ CONTRACT_TABLES = {
 """``TABLES`` with site B take_or_pay (A keeps the default columns: as_used, 0, 1)."""
 SETTINGS = {"discount_rate": 0.08, "load_factor": 0.9, "unmet_penalty_usd_per_pflops_year": 2e5}
 
+DISCRETE = {
+    **TABLES,
+    "chips": [
+        {**TABLES["chips"][0], "units_per_rack": 72},
+        {**TABLES["chips"][1], "units_per_rack": ""},
+    ],
+    "sites": [
+        {**TABLES["sites"][0], "build_fixed_cost_usd": 5e6, "min_build_mw": 4.0, "campus": "east"},
+        {**TABLES["sites"][1], "build_fixed_cost_usd": "", "min_build_mw": "", "campus": ""},
+    ],
+    "clusters": [
+        {
+            "cluster": "train",
+            "pflops": 2000.0,
+            "from_period": "2026Q2",
+            "to_period": "",
+            "chips": "X",
+            "operators": "",
+        },
+        {
+            "cluster": "tune",
+            "pflops": 1500.0,
+            "from_period": "",
+            "to_period": "2026Q2",
+            "chips": "",
+            "operators": "own",
+        },
+    ],
+    "fabrics": [
+        {"fabric": "ib", "vendor": "nv", "usd_per_accelerator": 3000.0, "chips": "X"},
+        {"fabric": "eth", "vendor": "arista", "usd_per_accelerator": 1000.0, "chips": ""},
+    ],
+}
+"""``TABLES`` with every section 7 feature: X in racks of 72; A a project (fixed cost 5e6 USD,
+at least 4 MW) on campus east, B its own campus; cluster train (2,000 PFLOPS of X from
+2026Q2), cluster tune (1,500 PFLOPS to 2026Q2, own sites only); fabrics ib (X only, 3,000 USD
+per accelerator) and eth (every chip, 1,000 USD)."""
+
 SCENARIOS: dict[str, tuple[dict, str, dict]] = {
     "core": (SETTINGS, "window", TABLES),
     "recursion": (SETTINGS, "recursion", TABLES),
@@ -119,6 +157,7 @@ SCENARIOS: dict[str, tuple[dict, str, dict]] = {
         TABLES,
     ),
     "contracts": (SETTINGS, "window", CONTRACT_TABLES),
+    "discrete": (SETTINGS, "window", DISCRETE),
 }
 """Scenario name -> (scenario.yaml settings, fleet form, tables)."""
 
@@ -137,6 +176,17 @@ GOLDEN: dict[str, tuple[str, ...]] = {
     "contract_min_share": ("contracts",),
     "contract_max_share": ("contracts",),
     "objective": ("core", "max_compute", "contracts"),
+    "rack": ("discrete",),
+    "one_project": ("discrete",),
+    "project_start": ("discrete",),
+    "min_build": ("discrete",),
+    "cluster_assign": ("discrete",),
+    "cluster_compute": ("discrete",),
+    "campus_one_cluster": ("discrete",),
+    "one_fabric": ("discrete",),
+    "fabric_split": ("discrete",),
+    "fabric_capacity": ("discrete",),
+    "discrete_costs": ("discrete",),
 }
 """Golden file stem -> the scenarios whose rows it holds (``objective``: the objectives)."""
 
@@ -163,7 +213,12 @@ def golden_text(stem: str, models: dict[str, pyo.ConcreteModel]) -> str:
     parts = []
     for name in GOLDEN[stem]:
         m = models[name]
-        lines = objective_lines(m) if stem == "objective" else family_lines(m, stem)
+        if stem == "objective":
+            lines = objective_lines(m)
+        elif stem == "discrete_costs":
+            lines = objective_lines(m) + period_budget_lines(m)
+        else:
+            lines = family_lines(m, stem)
         what = "objective" if stem == "objective" else f"{stem} rows"
         parts.append(f"# {what} of scenario {name} ({m.fleet_form} fleet form)\n")
         parts.append("".join(f"{line}\n" for line in lines))
@@ -326,6 +381,72 @@ def test_contract_max_share(models):
     check("contract_max_share", models)
 
 
+def period_budget_lines(m: pyo.ConcreteModel) -> list[str]:
+    """The period_budget rows (with the section 7 spend)."""
+    return family_lines(m, "period_budget")
+
+
+def test_rack(models):
+    """buy[X,s,p] - 72 / 1000 racks[X,s,p] = 0 for X at A and B in every period (Y has no rack
+    rule)."""
+    check("rack", models)
+
+
+def test_one_project(models):
+    """start[A,2026Q1] + start[A,2026Q2] <= 1 (A builds in 2026Q1 and 2026Q2 only)."""
+    check("one_project", models)
+
+
+def test_project_start(models):
+    """build[A,q] - 20 x (start[A,p] for p <= q) <= 0: max_build_mw 20."""
+    check("project_start", models)
+
+
+def test_min_build(models):
+    """build[A,2026Q1] + build[A,2026Q2] - 4 start[A,2026Q1] - 4 start[A,2026Q2] >= 0."""
+    check("min_build", models)
+
+
+def test_cluster_assign(models):
+    """train: host[train,east] + host[train,B] = 1; tune (own only): host[tune,east] = 1."""
+    check("cluster_assign", models)
+
+
+def test_cluster_compute(models):
+    """2 host[train,g] - 2.5 fleet[X,s,p] <= 0 for g = east (A), B, p = 2026Q2, 2026Q3;
+    1.5 host[tune,east] - 2.5 X - 1.5 Y at A <= 0 in 2026Q1 and 2026Q2 (thousands of PFLOPS;
+    in 2026Q1 no Y is on sale, so only X counts)."""
+    check("cluster_compute", models)
+
+
+def test_campus_one_cluster(models):
+    """host[train,east] + host[tune,east] <= 1 in 2026Q2, the one period both windows share."""
+    check("campus_one_cluster", models)
+
+
+def test_one_fabric(models):
+    """use[s,ib] + use[s,eth] <= 1 at A and B."""
+    check("one_fabric", models)
+
+
+def test_fabric_split(models):
+    """buy[k,s,p] - buyf[k,s,p,ib] (X only) - buyf[k,s,p,eth] = 0."""
+    check("fabric_split", models)
+
+
+def test_fabric_capacity(models):
+    """buyf[k,s,p,f] - max_units[k,p] use[s,f] <= 0: 2 for X, 1 for Y (thousands)."""
+    check("fabric_capacity", models)
+
+
+def test_discrete_costs(models):
+    """The objective gains d_p x (5 x b start[A,p]) with b = 0.5 in 2026Q1, 0.25 in 2026Q2
+    (as for the MW cost: 2.5 and 1.25 x 0.980944 = 1.22618), and d_p x a_k,p x 3 (ib) or 1
+    (eth) per thousand units on a fabric; period_budget gains 5 start[A,2026Q1] and 3 / 1 per
+    thousand units, without the shares."""
+    check("discrete_costs", models)
+
+
 def test_every_family_has_a_golden_file(models):
     """Every constraint the scenarios build is checked above, and every golden file is used."""
     for name, m in models.items():
@@ -334,7 +455,7 @@ def test_every_family_has_a_golden_file(models):
         assert m.fixed_rows == [], f"{name} has rows with no variable, not in the LP text"
     for stem in GOLDEN:
         assert f"test_{stem}" in globals(), f"no test_{stem}"
-        if stem != "objective":
+        if stem not in ("objective", "discrete_costs"):
             for name in GOLDEN[stem]:
                 assert stem in constraint_names(models[name]), f"{name} builds no {stem}"
     if not UPDATE:
