@@ -15,6 +15,7 @@ from . import (
     demand,
     fleet,
     fleet_balance,
+    independence,
     objective,
     period_budget,
     policies,
@@ -37,6 +38,7 @@ FAMILIES: dict[str, FamilySpec] = {
         period_budget.SPEC,
         *policies.SPECS,
         objective.SPEC,
+        *independence.SPECS,
         fleet_balance.SPEC,
     )
 }

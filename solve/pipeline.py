@@ -117,8 +117,12 @@ def write(
     force: bool,
     extra: dict[str, Any] | None = None,
     protect: Iterable[Path] = (),
+    prices: bool = True,
 ) -> None:
     """Check the plan against the scenario, then write the results folder atomically.
+
+    ``prices=False`` leaves reduced_costs.csv's prices empty (a plan whose LP had another
+    objective than the scenario's: ``chipalloc alternatives``).
 
     ``force`` replaces only a folder chipalloc wrote, and never one that is or holds the
     scenario folder or a path of ``protect`` (``results.write.check_target``).
@@ -136,12 +140,17 @@ def write(
         "warnings": run.scenario.warnings,
         "timings_s": {k: round(v, 4) for k, v in run.timings.items()},
     }
+    reduced = reduced_cost_table(run.scenario, run.solver)
+    if not prices:
+        for column in ("reduced_cost", "break_even_unit_cost_usd"):
+            if column in reduced:
+                reduced[column] = float("nan")
     tables = {
         "plan": res.plan,
         "sites": res.sites,
         "costs": res.costs,
         "duals": res.duals,
-        "reduced_costs": reduced_cost_table(run.scenario, run.solver),
+        "reduced_costs": reduced,
         "periods": period_table(run.scenario, res),
     }
     with timed(run.timings, "write"):
