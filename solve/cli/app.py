@@ -11,9 +11,11 @@ import gc
 import typer
 
 from chipalloc.solve.cli import (
+    alternatives,
     compare,
     generate,
     init,
+    pareto,
     report,
     sensitivity,
     solve,
@@ -38,6 +40,8 @@ COMMANDS = (
     compare.compare,
     sweep.sweep,
     tornado.tornado,
+    pareto.pareto,
+    alternatives.alternatives,
 )
 """Every command, in the order ``chipalloc --help`` lists them."""
 for command in COMMANDS:
