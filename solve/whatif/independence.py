@@ -25,7 +25,7 @@ import math
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,7 @@ def with_gap(options: SolveOptions, model, gap: float | None) -> SolveOptions:
     if gap is None or not is_mip(model):
         return options
     merged = {**options.highs_options, "mip_rel_gap": gap}
-    return SolveOptions(**{**options.__dict__, "highs_options": merged})
+    return replace(options, highs_options=merged)
 
 
 @dataclass
@@ -174,7 +174,7 @@ class ParetoStudy:
             out["message"] = MIP_NOTE
             return out
         mu = 0.0  # a row without variables (skipped) has no dual: the cap changes nothing
-        if m.independence in solver.highs_model._row_index:
+        if len(m.independence):
             mu = float(solver.highs.getSolution().row_dual[solver.row_of(m.independence)])
         scale, _ = objective_scale(m)
         out["marginal_cost_per_point"] = -mu * float(t) / 100.0 * scale
