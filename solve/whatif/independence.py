@@ -43,6 +43,7 @@ from chipalloc.model.independence import (
     define_near_optimal,
     demand_years,
 )
+from chipalloc.solve.backend.highs_model import PRIMAL
 from chipalloc.solve.backend.options import SolveOptions
 from chipalloc.solve.backend.solver import Outcome, Solver
 from chipalloc.solve.results.duals import objective_scale
@@ -205,6 +206,9 @@ class AlternativesStudy:
         self.solver: Solver | None = None
         self.optimum: dict[str, Any] | None = None
         self.failure: tuple[str, str] | None = None
+        self.restart = True
+        """Start every alternative from the optimum's basis (not the previous extreme's)."""
+        self.basis = None
 
     def _ensure(self) -> None:
         """Build the model, solve for Z*, and bound the objective within the slack."""
@@ -229,6 +233,13 @@ class AlternativesStudy:
         bound = (1 + self.slack) * z if self.minimise else (1 - self.slack) * z
         m.near_optimal_bound.set_value(float(bound))
         m.alternative_weight_z.set_value(0.0)
+        self.basis = self.solver.highs.getBasis() if self.restart else None
+        # every later solve changes costs only (the bound above keeps the optimum feasible):
+        # primal simplex from the previous basis, also for the first one after the bound
+        options = self.solver.options
+        if "simplex_strategy" not in options.highs_options:
+            primal = {**options.highs_options, "simplex_strategy": PRIMAL}
+            self.solver.options = replace(options, highs_options=primal)
 
     def _shares(self, s: dict[str, float], t: float) -> dict[str, Any]:
         """pflops_years and share of each group: S_g / D_W (min_cost), S_g / T (max_compute)."""
@@ -261,6 +272,8 @@ class AlternativesStudy:
             m = solver.model
             for g in m.GROUPS:
                 m.alternative_weight[g].set_value(float(case.weights.get(g, 0.0)))
+            if self.basis is not None:
+                solver.highs.setBasis(self.basis)
             outcome = solver.solve()
             row["rebuilt"] = "structure" in solver.highs_model.solved_changes
             row.update(status=outcome.status, message=_message(outcome))
