@@ -44,7 +44,9 @@ FAMILIES: dict[str, FamilySpec] = {
 }
 """Constraint families in MODEL.md section 4 order (the order of duals.csv)."""
 
-VARIABLES: dict[str, VariableSpec] = {spec.name: spec for spec in (*variables.SPECS, fleet.SPEC)}
+VARIABLES: dict[str, VariableSpec] = {
+    spec.name: spec for spec in (*variables.SPECS, fleet.SPEC, *independence.VARIABLE_SPECS)
+}
 """Variable families: buy, build, unmet and (recursion form) fleet."""
 
 PLANNER_FAMILIES: tuple[FamilySpec, ...] = tuple(f for f in FAMILIES.values() if not f.internal)

@@ -174,9 +174,7 @@ class ParetoStudy:
         if self.mip:
             out["message"] = MIP_NOTE
             return out
-        mu = 0.0  # a row without variables (skipped) has no dual: the cap changes nothing
-        if len(m.independence):
-            mu = float(solver.highs.getSolution().row_dual[solver.row_of(m.independence)])
+        mu = float(solver.highs.getSolution().row_dual[solver.row_of(m.independence)])
         scale, _ = objective_scale(m)
         out["marginal_cost_per_point"] = -mu * float(t) / 100.0 * scale
         return out
