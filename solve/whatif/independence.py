@@ -231,7 +231,8 @@ class AlternativesStudy:
         bound = (1 + self.slack) * z if self.minimise else (1 - self.slack) * z
         m.near_optimal_bound.set_value(float(bound))
         m.alternative_weight_z.set_value(0.0)
-        self.basis = self.solver.highs.getBasis() if self.restart else None
+        basis = self.solver.highs.getBasis() if self.restart and not is_mip(m) else None
+        self.basis = basis if basis is not None and basis.valid else None
         # every later solve changes costs only (the bound above keeps the optimum feasible):
         # primal simplex from the previous basis, also for the first one after the bound
         options = self.solver.options
