@@ -140,8 +140,8 @@ def define_independence(m: pyo.ConcreteModel, group: str, cap: float = 1.0) -> N
     meaning are those of S_g - eps * T <= 0.
     """
     m.independence_cap = pyo.Param(mutable=True, initialize=cap, doc="eps, the cap on S_g / T")
-    m.independence_s = pyo.Var(within=pyo.Reals, doc="S_g, thousands of PFLOPS-years")
-    m.independence_t = pyo.Var(within=pyo.Reals, doc="T, thousands of PFLOPS-years")
+    m.independence_s = pyo.Var(within=pyo.NonNegativeReals, doc="S_g, thousands of PFLOPS-years")
+    m.independence_t = pyo.Var(within=pyo.NonNegativeReals, doc="T, thousands of PFLOPS-years")
     m.independence_s_def = pyo.Constraint(expr=m.independence_s - m.group_years[group] == 0)
     m.independence_t_def = pyo.Constraint(expr=m.independence_t - m.total_years == 0)
     m.independence = pyo.Constraint(

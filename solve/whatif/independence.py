@@ -97,6 +97,17 @@ class AltCase:
         self.label = {"group": self.group, "direction": self.direction}
 
 
+def warm_solve(solver: Solver) -> Outcome:
+    """``solver.solve()``; when HiGHS stops without a verdict on a warm re-solve (status
+    ``error``, e.g. ``Unknown`` on an infeasible cap started from the previous basis), its
+    solver state is cleared and the LP solved once more from scratch (presolve decides)."""
+    outcome = solver.solve()
+    if outcome.status == "error" and solver.highs is not None:
+        solver.highs.clearSolver()
+        outcome = solver.solve()
+    return outcome
+
+
 def _timed(row: dict[str, Any], start: float) -> dict[str, Any]:
     row["seconds"] = round(time.perf_counter() - start, 4)
     return row
@@ -150,7 +161,7 @@ class ParetoStudy:
             row["rebuilt"] = self._ensure()
             m = self.solver.model
             m.independence_cap.set_value(float(case.cap))
-            outcome = self.solver.solve()
+            outcome = warm_solve(self.solver)
             row["rebuilt"] = row["rebuilt"] or "structure" in self.solver.highs_model.solved_changes
             row.update(status=outcome.status, message=_message(outcome))
             row["iterations"] = outcome.iterations
@@ -273,7 +284,7 @@ class AlternativesStudy:
                 m.alternative_weight[g].set_value(float(case.weights.get(g, 0.0)))
             if self.basis is not None:
                 solver.highs.setBasis(self.basis)
-            outcome = solver.solve()
+            outcome = warm_solve(solver)
             row["rebuilt"] = "structure" in solver.highs_model.solved_changes
             row.update(status=outcome.status, message=_message(outcome))
             row["iterations"] = outcome.iterations

@@ -189,3 +189,22 @@ def test_alternatives_cli_end_to_end(duo, tmp_path):
     summary = json.loads((out / "vendor-nv-min" / "summary.json").read_text())
     assert summary["objective"] == pytest.approx(110_000)
     assert write_report(out).kind == "alternatives"
+
+
+def test_a_warm_solve_without_verdict_is_solved_again_from_scratch():
+    """HiGHS can stop with Unknown (status error) on an infeasible cap started from the
+    previous basis: the solver state is cleared and the cap solved once more."""
+    from types import SimpleNamespace
+
+    from chipalloc.solve.backend.solver import Outcome
+    from chipalloc.solve.whatif.independence import warm_solve
+
+    cleared = []
+    outcomes = iter(
+        [Outcome("error", None, 0.0, message="Unknown"), Outcome("infeasible", None, 0.0)]
+    )
+    fake = SimpleNamespace(
+        solve=lambda: next(outcomes), highs=SimpleNamespace(clearSolver=lambda: cleared.append(1))
+    )
+    assert warm_solve(fake).status == "infeasible"
+    assert cleared == [1]
