@@ -208,3 +208,19 @@ def test_a_warm_solve_without_verdict_is_solved_again_from_scratch():
     )
     assert warm_solve(fake).status == "infeasible"
     assert cleared == [1]
+
+
+def test_max_compute_alternatives_by_hand(tmp_path):
+    """max_compute, budget $120,000: Z* = 120 PFLOPS-years (all X). Slack 10%: T >= 108.
+    min S_nv: 1000 x + 1500 y <= 120,000 and x + y >= 108 give 500 x >= 42,000, x >= 84,
+    y = 24, share S / T = 84 / 108; the objective reached is T = 108."""
+    settings = {"discount_rate": 0.0, "objective": "max_compute", "total_budget_usd": 120_000}
+    sc = load_scenario(write_scenario(tmp_path / "duomax", **duo_tables(settings=settings)))
+    groups = [parse_group("vendor:nv", sc)]
+    study = AlternativesStudy(sc, None, groups, sc.period_labels, 0.10, plans=False)
+    low, high = map(study.evaluate, extreme_cases(groups, {}))
+    assert study.optimum["objective"] == pytest.approx(120.0)
+    assert low["pflops_years"] == pytest.approx(84.0)
+    assert low["share"] == pytest.approx(84 / 108)
+    assert low["objective"] == pytest.approx(108.0)
+    assert high["pflops_years"] == pytest.approx(120.0)
