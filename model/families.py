@@ -19,6 +19,7 @@ from . import (
     fabrics,
     fleet,
     fleet_balance,
+    independence,
     objective,
     period_budget,
     policies,
@@ -48,17 +49,25 @@ FAMILIES: dict[str, FamilySpec] = {
         *projects.SPECS,
         *clusters.SPECS,
         *fabrics.SPECS,
+        *independence.SPECS,
         fleet_balance.SPEC,
     )
 }
-"""Constraint families in MODEL.md section 4, then section 9, then section 7 order (the order
-of duals.csv)."""
+"""Constraint families in MODEL.md section 4, then sections 9, 7 and 10 (the order of
+duals.csv)."""
 
 VARIABLES: dict[str, VariableSpec] = {
-    spec.name: spec for spec in (*variables.SPECS, contracts.VARIABLE, fleet.SPEC, *discrete.SPECS)
+    spec.name: spec
+    for spec in (
+        *variables.SPECS,
+        contracts.VARIABLE,
+        fleet.SPEC,
+        *discrete.SPECS,
+        *independence.VARIABLE_SPECS,
+    )
 }
-"""Variable families: buy, build, unmet, share (take_or_pay sites), (recursion form) fleet, and
-the discrete decisions of section 7."""
+"""Variable families: buy, build, unmet, share (take_or_pay sites), (recursion form) fleet,
+the discrete decisions of section 7, and the bookkeeping variables of section 10."""
 
 PLANNER_FAMILIES: tuple[FamilySpec, ...] = tuple(f for f in FAMILIES.values() if not f.internal)
 """The families the planner sees (duals.csv, ranging, reports): all but bookkeeping rows."""

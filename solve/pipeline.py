@@ -122,8 +122,12 @@ def write(
     force: bool,
     extra: dict[str, Any] | None = None,
     protect: Iterable[Path] = (),
+    prices: bool = True,
 ) -> None:
     """Check the plan against the scenario, then write the results folder atomically.
+
+    ``prices=False`` leaves reduced_costs.csv's prices empty (a plan whose LP had another
+    objective than the scenario's: ``chipalloc alternatives``).
 
     ``force`` replaces only a folder chipalloc wrote, and never one that is or holds the
     scenario folder or a path of ``protect`` (``results.write.check_target``).
@@ -131,6 +135,12 @@ def write(
     assert run.results is not None, "only a run with a plan has results to write"
     summary = summary_of(run)
     tables = tables_of(run)
+    if not prices:
+        reduced = tables["reduced_costs"].copy()
+        for column in ("reduced_cost", "break_even_unit_cost_usd"):
+            if column in reduced:
+                reduced[column] = float("nan")
+        tables["reduced_costs"] = reduced
     with timed(run.timings, "write"):
         write_folder(
             out,

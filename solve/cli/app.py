@@ -11,10 +11,12 @@ import gc
 import typer
 
 from chipalloc.solve.cli import (
+    alternatives,
     compare,
     export,
     generate,
     init,
+    pareto,
     report,
     sensitivity,
     solve,
@@ -39,6 +41,8 @@ COMMANDS = (
     compare.compare,
     sweep.sweep,
     tornado.tornado,
+    pareto.pareto,
+    alternatives.alternatives,
     export.export,
 )
 """Every command, in the order ``chipalloc --help`` lists them."""

@@ -148,13 +148,18 @@ def check_out(target: Path, force: bool, protect: list[Path]) -> None:
 
 
 def write_tables(
-    out: Path, tables: dict, documents: dict, force: bool, protect: list[Path] = ()
+    out: Path,
+    tables: dict,
+    documents: dict,
+    force: bool,
+    protect: list[Path] = (),
+    files: dict[str, bytes] | None = None,
 ) -> None:
     """Write a study's folder; refused as ``check_out`` says (exit 1, nothing damaged)."""
     from chipalloc.solve.results.write import RefusedTarget, write_folder
 
     try:
-        write_folder(out, tables, documents, force=force, protect=protect)
+        write_folder(out, tables, documents, force=force, protect=protect, files=files)
     except (RefusedTarget, FileExistsError) as refused:
         raise fail("error", printable(refused)) from None
 

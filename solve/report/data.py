@@ -13,7 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 
-KINDS = {"compare": "compare.csv", "sweep": "sweep.csv", "tornado": "tornado.csv"}
+KINDS = {
+    "compare": "compare.csv",
+    "sweep": "sweep.csv",
+    "tornado": "tornado.csv",
+    "pareto": "pareto.csv",
+    "alternatives": "alternatives.csv",
+}
 TEXT_COLUMNS = ("period", "site", "operator", "chip", "vendor", "kind", "family", "unit")
 
 
@@ -22,7 +28,8 @@ class ReportError(Exception):
 
 
 def detect_kind(folder: Path) -> str:
-    """``solve``, ``compare``, ``sweep`` or ``tornado``, from the files in ``folder``."""
+    """``solve``, ``compare``, ``sweep``, ``tornado``, ``pareto`` or ``alternatives``, from
+    the files in ``folder``."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ReportError(f"{folder}: no such results folder")
@@ -33,7 +40,7 @@ def detect_kind(folder: Path) -> str:
             return kind
     raise ReportError(
         f"{folder} is not a results folder: expected summary.json + plan.csv (solve), "
-        "compare.csv, sweep.csv or tornado.csv"
+        "compare.csv, sweep.csv, tornado.csv, pareto.csv or alternatives.csv"
     )
 
 

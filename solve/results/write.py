@@ -134,8 +134,12 @@ def write_folder(
     force: bool,
     verify: Callable[[Path], list[str]] | None = None,
     protect: Iterable[Path] = (),
+    files: dict[str, bytes] | None = None,
 ) -> None:
     """Write ``<name>.csv`` for each table and ``<name>.json`` for each document, atomically.
+
+    ``files`` maps ``subfolder/name`` to bytes written as they are (the results folders of
+    ``chipalloc alternatives``); each part of the path must be a plain name.
 
     ``manifest.json`` is always written and always carries a ``"chipalloc"`` key (the
     version), so the folder can later be told apart from one chipalloc did not write.
@@ -157,6 +161,13 @@ def write_folder(
         for name, doc in documents.items():
             text = json.dumps(doc, indent=2, sort_keys=False, default=_json_default)
             (staging / f"{name}.json").write_text(text + "\n")
+        for name, data in (files or {}).items():
+            parts = name.split("/")
+            if any(not p or p in (".", "..") or "\\" in p for p in parts):
+                raise ValueError(f"not a plain relative path: {name!r}")
+            path = staging.joinpath(*parts)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
         problems = verify(staging) if verify else []
         if problems:
             raise CheckFailed(problems)

@@ -59,8 +59,14 @@ def run_cases(
     scheduler: str | None = None,
     title: str = "solving",
     progress: bool = True,
+    study: Callable[[Scenario, SolveOptions], Any] = Study,
 ) -> list[dict[str, Any]]:
-    """Every case's row (its label, status, message, results), in the order of ``cases``."""
+    """Every case's row (its label, status, message, results), in the order of ``cases``.
+
+    ``study`` makes each worker's persistent evaluator from (base, options): a ``Study`` of
+    scenario edits by default, or any picklable factory of an object with ``evaluate(case)``
+    (the section 10 studies); cases need only a ``label``.
+    """
     options = options or SolveOptions()
     rows: list[dict[str, Any] | None] = [None] * len(cases)
     with _progress(title, len(cases), progress) as advance:
@@ -71,13 +77,13 @@ def run_cases(
 
         workers = max(1, min(workers or default_workers(), len(cases)))
         if scheduler:
-            _on_dask(scheduler, base, cases, options, done)
+            _on_dask(scheduler, base, cases, options, done, study)
         elif workers == 1:
-            study = Study(base, options)
+            evaluator = study(base, options)
             for i, case in enumerate(cases):
-                done(i, study.evaluate(case))
+                done(i, evaluator.evaluate(case))
         else:
-            _on_pool(workers, base, cases, options, done)
+            _on_pool(workers, base, cases, options, done, study)
     return rows  # type: ignore[return-value]
 
 
@@ -112,9 +118,9 @@ _REPORTS = None
 """This worker's queue back to the parent (one (index, row) per finished case)."""
 
 
-def _start_worker(token: str, base: Scenario, options: SolveOptions, reports) -> None:
+def _start_worker(token: str, base: Scenario, options: SolveOptions, reports, study=Study) -> None:
     global _REPORTS
-    _STUDIES[token] = Study(base, options)
+    _STUDIES[token] = study(base, options)
     _REPORTS = reports
 
 
@@ -125,7 +131,7 @@ def _evaluate_block(token: str, block: list[tuple[int, Case]]) -> None:
         _REPORTS.put((i, study.evaluate(case)))
 
 
-def _on_pool(workers: int, base: Scenario, cases: list[Case], options, done) -> None:
+def _on_pool(workers: int, base: Scenario, cases: list, options, done, study=Study) -> None:
     """A process pool; each process builds its Study once and walks one block of
     consecutive cases, so every re-solve starts from a neighbouring point's basis (cases
     dealt out one at a time made workers jump across each other's points: ten times the
@@ -146,7 +152,7 @@ def _on_pool(workers: int, base: Scenario, cases: list[Case], options, done) -> 
         len(runs),
         mp_context=context,
         initializer=_start_worker,
-        initargs=(token, base, options, reports),
+        initargs=(token, base, options, reports, study),
     ) as pool:
         futures = {
             pool.submit(_evaluate_block, token, [(i, cases[i]) for i in run]): run for run in runs
@@ -171,11 +177,13 @@ def _on_pool(workers: int, base: Scenario, cases: list[Case], options, done) -> 
                     done(i, _failed(cases[i], error or RuntimeError("no result came back")))
 
 
-def _evaluate_remote(token: str, base: Scenario, options: SolveOptions, case: Case) -> dict:
+def _evaluate_remote(
+    token: str, base: Scenario, options: SolveOptions, case: Case, study=Study
+) -> dict:
     """A Dask task: the worker keeps one Study per run token, built on first use."""
     with _LOCK:
         if token not in _STUDIES:
-            _STUDIES[token] = Study(base, options)
+            _STUDIES[token] = study(base, options)
         return _STUDIES[token].evaluate(case)
 
 
@@ -183,7 +191,7 @@ def _forget(token: str) -> None:
     _STUDIES.pop(token, None)
 
 
-def _on_dask(address: str, base: Scenario, cases: list[Case], options, done) -> None:
+def _on_dask(address: str, base: Scenario, cases: list, options, done, study=Study) -> None:
     """Send the cases to the Dask scheduler at ``address``; workers need chipalloc installed."""
     try:
         from distributed import Client
@@ -197,7 +205,14 @@ def _on_dask(address: str, base: Scenario, cases: list[Case], options, done) -> 
         shared = client.scatter(base, broadcast=True)
         futures = {
             client.submit(
-                _evaluate_remote, token, shared, options, case, pure=False, key=f"case-{token}-{i}"
+                _evaluate_remote,
+                token,
+                shared,
+                options,
+                case,
+                study,
+                pure=False,
+                key=f"case-{token}-{i}",
             ): i
             for i, case in enumerate(cases)
         }
