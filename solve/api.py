@@ -7,10 +7,11 @@
 
 ``load`` reads a scenario (a folder, or the embedded base) and applies a variant and edits;
 ``solve`` solves one and returns a ``Result`` holding every results table as a DataFrame;
-``sweep``, ``tornado`` and ``compare`` run studies over one scenario and return their tables
-(``sweep.csv``, ``tornado.csv``, ``compare.csv``). Each function here is what one
-``chipalloc`` command calls. Studies added later (hedge, alternatives, pareto) are one
-function each in this module and one name in ``STUDIES`` (``chipalloc.<name>`` then works).
+``sweep``, ``tornado``, ``compare``, ``pareto`` and ``alternatives`` run studies over one
+scenario and return their tables (``sweep.csv``, ``tornado.csv``, ``compare.csv``,
+``pareto.csv``, ``alternatives.csv``). Each function here is what one
+``chipalloc`` command calls. A study added later (hedge) is one
+function in this module and one name in ``STUDIES`` (``chipalloc.<name>`` then works).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +35,21 @@ from chipalloc.solve.results.units import objective_unit
 Edits = list[dict[str, Any]]
 ScenarioLike = Scenario | str | Path | None
 
-PUBLIC = ("load", "solve", "Result", "NoPlan", "sweep", "tornado", "compare", "export")
+PUBLIC = (
+    "load",
+    "solve",
+    "Result",
+    "NoPlan",
+    "sweep",
+    "tornado",
+    "compare",
+    "pareto",
+    "alternatives",
+    "export",
+)
 """The names ``import chipalloc`` exposes (lazily, so ``import chipalloc`` stays fast)."""
-STUDIES: tuple[str, ...] = ("sweep", "tornado", "compare")
-"""Study functions of this module; hedge, alternatives and pareto join here when added."""
+STUDIES: tuple[str, ...] = ("sweep", "tornado", "compare", "pareto", "alternatives")
+"""Study functions of this module; hedge joins here when added."""
 
 
 class NoPlan(RuntimeError):
@@ -329,6 +342,98 @@ def compare(
     )  # fmt: skip
     table = compare_table(rows)
     return _runs(table, rows, time.perf_counter() - start)
+
+
+def pareto(
+    scenario: ScenarioLike = None,
+    group: str = "vendor:nvidia",
+    caps: Iterable[float] = (0.6, 0.5, 0.4, 0.3, 0.2),
+    *,
+    window: str | None = None,
+    variant: str | None = None,
+    mip_gap: float | None = None,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    progress: bool = False,
+    options: SolveOptions | None = None,
+) -> pd.DataFrame:
+    """pareto.csv: what each level of independence costs (MODEL.md 10.1).
+
+    ``group`` is ``operator:NAME`` or ``vendor:NAME``, ``window`` ``FROM:TO`` (default: the
+    horizon). For each cap eps the model gains ``S_g - eps * T <= 0`` and is re-solved warm;
+    one row per cap: cap, status, objective, share reached, marginal_cost_per_point
+    (= -mu * T / 100). An infeasible cap is a row. ``GroupError`` for an unknown name.
+    """
+    from chipalloc.model.independence import parse_group, parse_window
+    from chipalloc.solve.whatif.independence import CapCase, ParetoStudy
+    from chipalloc.solve.whatif.parallel import run_cases
+
+    sc = _scenario(scenario, variant, None)
+    found, periods = parse_group(group, sc), parse_window(window, sc)
+    study = partial(ParetoStudy, group=found, window=periods, mip_gap=mip_gap)
+    start = time.perf_counter()
+    rows = run_cases(
+        sc, [CapCase(float(c)) for c in caps], options, workers=workers, scheduler=scheduler,
+        title="pareto", progress=progress, study=study,
+    )  # fmt: skip
+    table = _runs(pd.DataFrame(rows), rows, time.perf_counter() - start)
+    table.attrs.update(group=found, window=periods)
+    return table
+
+
+def alternatives(
+    scenario: ScenarioLike = None,
+    groups: Iterable[str] = ("vendor:nvidia",),
+    slack: float = 0.01,
+    *,
+    window: str | None = None,
+    directions: int = 0,
+    seed: int = 0,
+    variant: str | None = None,
+    mip_gap: float | None = 1e-9,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    progress: bool = False,
+    options: SolveOptions | None = None,
+) -> pd.DataFrame:
+    """alternatives.csv: how far plans within ``slack`` of the optimum can differ (MODEL.md
+    10.2).
+
+    Per group the least and the most PFLOPS-years S_g with the objective within
+    (1 + slack) Z* (min_cost) or (1 - slack) Z* (max_compute); ``directions`` adds seeded
+    MGA plans. One row per extreme (group, direction min|max|mga-N, status, pflops_years,
+    share, objective, the optimum's own numbers); the plans' results-folder files are in
+    ``table.attrs["files"]`` (``folder/name`` -> content) and ``ranges(table)`` in
+    chipalloc.solve.whatif.independence gives each group's share range.
+    """
+    from chipalloc.model.independence import parse_group, parse_window
+    from chipalloc.solve.whatif.independence import (
+        AlternativesStudy,
+        alternatives_table,
+        extreme_cases,
+        folder_names,
+        mga_cases,
+    )
+    from chipalloc.solve.whatif.parallel import run_cases
+
+    sc = _scenario(scenario, variant, None)
+    found = [parse_group(g, sc) for g in groups]
+    periods = parse_window(window, sc)
+    keys = [f"{g.label}-{d}" for g in found for d in ("min", "max")]
+    keys += [f"mga-{i}" for i in range(1, directions + 1)]
+    folders = folder_names(keys)
+    cases = extreme_cases(found, folders) + mga_cases(found, directions, seed, folders)
+    study = partial(AlternativesStudy, groups=found, window=periods, slack=slack, mip_gap=mip_gap)
+    start = time.perf_counter()
+    rows = run_cases(
+        sc, cases, options, workers=workers, scheduler=scheduler, title="alternatives",
+        progress=progress, study=study,
+    )  # fmt: skip
+    optimum = next((r["optimum"] for r in rows if r.get("optimum")), None)
+    table, files = alternatives_table(rows, cases, optimum)
+    table = _runs(table, rows, time.perf_counter() - start)
+    table.attrs.update(files=files, optimum=optimum, groups=found, window=periods)
+    return table
 
 
 def export(results: str | Path, out: str | Path | None = None) -> Path:

@@ -8,7 +8,6 @@ checker). Pyomo and HiGHS load only when a command needs them, so ``--help`` ans
 
 from __future__ import annotations
 
-import re
 import unicodedata
 import warnings
 from pathlib import Path
@@ -98,19 +97,6 @@ def printable_lines(text: Any) -> str:
 
 
 RESULTS = Path("results")
-SLUG_LENGTH = 64
-
-
-def slug(name: Any) -> str:
-    """A safe folder name from a scenario name; empty if nothing safe is left.
-
-    Only letters, digits and ``-_.`` are kept (any run of other characters, path separators
-    included, becomes one ``-``); leading dots and dashes are dropped (no ``.``, ``..`` or
-    hidden folder); at most 64 characters.
-    """
-    text = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(name))
-    text = text.lstrip(".-")[:SLUG_LENGTH].rstrip("-")
-    return text
 
 
 def default_out(sc, suffix: str = "") -> Path:
@@ -120,6 +106,8 @@ def default_out(sc, suffix: str = "") -> Path:
     the resolved path is checked to stay strictly inside ``results/`` (a symlink there
     pointing elsewhere is refused).
     """
+    from chipalloc.solve.results.write import slug
+
     source = Path(getattr(sc, "source", "") or ".")
     base = slug(sc.name) or slug(source.resolve().name) or "scenario"
     target = RESULTS / f"{base}{suffix}"

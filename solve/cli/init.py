@@ -30,7 +30,7 @@ def rename_copy(path: Path, name: str) -> None:
 
     Line by line, so the file's comments and layout stay as the base has them.
     """
-    from chipalloc.solve.cli.common import slug
+    from chipalloc.solve.results.write import slug
 
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     safe = slug(name) or "my-plan"

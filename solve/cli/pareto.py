@@ -9,7 +9,6 @@ and of the whole fleet in the window.
 from __future__ import annotations
 
 import json
-from functools import partial
 from typing import Annotated
 
 import typer
@@ -110,13 +109,8 @@ def pareto(
 
 def _pareto(scenario, groups, caps, window, mip_gap, overrides, variant, out, workers,
             scheduler, force, quiet):  # fmt: skip
-    import time
-
-    import pandas as pd
-
+    from chipalloc.solve.api import pareto
     from chipalloc.solve.report.html import write_study_png
-    from chipalloc.solve.whatif.independence import CapCase, ParetoStudy
-    from chipalloc.solve.whatif.parallel import run_cases
 
     if len(groups) != 1:
         raise fail("invalid", "give exactly one --group operator:NAME or vendor:NAME")
@@ -126,19 +120,11 @@ def _pareto(scenario, groups, caps, window, mip_gap, overrides, variant, out, wo
     protect = inputs_of(sc, overrides)
     target = out or default_out(sc, "-pareto")
     check_out(target, force, protect)
-    start = time.perf_counter()
-    study = partial(ParetoStudy, group=group, window=periods, mip_gap=mip_gap)
-    rows = run_cases(
-        sc,
-        [CapCase(c) for c in values],
-        workers=workers,
-        scheduler=scheduler,
-        title="pareto",
-        progress=not quiet,
-        study=study,
-    )
-    report_failures(rows, "cap")
-    table = pd.DataFrame(rows)
+    table = pareto(
+        sc, groups[0], values, window=window, mip_gap=mip_gap, workers=workers,
+        scheduler=scheduler, progress=not quiet,
+    )  # fmt: skip
+    report_failures(table.attrs["runs"], "cap")
     unit = objective_unit(sc)
     meta = {
         "scenario": sc.name,
@@ -150,7 +136,7 @@ def _pareto(scenario, groups, caps, window, mip_gap, overrides, variant, out, wo
         "caps": values,
         "failed": int((table["status"] != "optimal").sum()),
         "rebuilt": int(table["rebuilt"].fillna(False).astype(bool).sum()),
-        "seconds": round(time.perf_counter() - start, 3),
+        "seconds": round(table.attrs["seconds"], 3),
     }
     write_tables(
         target, {"pareto": table}, {"pareto": json.loads(json.dumps(meta))}, force, protect

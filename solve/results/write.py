@@ -12,6 +12,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -275,3 +276,18 @@ def package_version(name: str) -> str:
         return version(name)
     except PackageNotFoundError:
         return "unknown"
+
+
+SLUG_LENGTH = 64
+
+
+def slug(name: Any) -> str:
+    """A safe folder name from a scenario name; empty if nothing safe is left.
+
+    Only letters, digits and ``-_.`` are kept (any run of other characters, path separators
+    included, becomes one ``-``); leading dots and dashes are dropped (no ``.``, ``..`` or
+    hidden folder); at most 64 characters.
+    """
+    text = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(name))
+    text = text.lstrip(".-")[:SLUG_LENGTH].rstrip("-")
+    return text

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyomo.core as pyo
 
 from chipalloc.data import Scenario
@@ -47,6 +48,7 @@ from chipalloc.solve.backend.highs_model import PRIMAL
 from chipalloc.solve.backend.options import SolveOptions
 from chipalloc.solve.backend.solver import Outcome, Solver
 from chipalloc.solve.results.duals import objective_scale
+from chipalloc.solve.results.write import slug
 from chipalloc.solve.whatif.study import _message
 
 MIP_NOTE = "a MIP has no dual: the marginal cost is left empty"
@@ -386,3 +388,77 @@ __all__ = [
     "is_mip",
     "mga_cases",
 ]
+
+
+ALTERNATIVES_COLUMNS = [
+    "group",
+    "direction",
+    "status",
+    "pflops_years",
+    "share",
+    "objective",
+    "optimum_pflops_years",
+    "optimum_share",
+    "folder",
+    "message",
+    "iterations",
+    "rebuilt",
+    "seconds",
+]
+"""alternatives.csv, in order."""
+
+
+def alternatives_table(rows: list[dict], cases: list, optimum: dict | None):
+    """alternatives.csv (one row per extreme; one per group for an MGA plan) and the
+    plans' files by ``folder/name``."""
+    out, files = [], {}
+    for row, case in zip(rows, cases, strict=True):
+        folder = case.folder if row.get("files") else ""
+        for name, data in (row.get("files") or {}).items():
+            files[f"{folder}/{name}"] = data
+        if case.group == "all":
+            labels = list(case.weights)
+            expanded = []
+            for g in labels:
+                numbers = (row.get("groups") or {}).get(g, {})
+                expanded.append({**row, "group": g, **numbers})
+        else:
+            expanded = [row]
+        for r in expanded:
+            best = (optimum or {}).get(r["group"], {})
+            r = {
+                **r,
+                "folder": folder,
+                "optimum_pflops_years": best.get("pflops_years", math.nan),
+                "optimum_share": best.get("share", math.nan),
+            }
+            out.append({c: r.get(c, math.nan) for c in ALTERNATIVES_COLUMNS})
+    return pd.DataFrame(out, columns=ALTERNATIVES_COLUMNS), files
+
+
+def ranges(table: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per group: least and greatest share and PFLOPS-years among its min and max plans."""
+    ok = table[(table["status"] == "optimal") & table["direction"].isin(["min", "max"])]
+    out = {}
+    for group, rows in ok.groupby("group", sort=False):
+        out[group] = {
+            "low": float(rows["share"].min()),
+            "high": float(rows["share"].max()),
+            "optimum": float(rows["optimum_share"].iloc[0]),
+        }
+    return out
+
+
+def folder_names(keys: list[str]) -> dict[str, str]:
+    """A distinct safe subfolder name per key (``vendor:nvidia-min`` -> ``vendor-nvidia-min``)."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for key in keys:
+        base = slug(key) or "plan"
+        name, n = base, 1
+        while name.lower() in taken:
+            n += 1
+            name = f"{base}-{n}"
+        taken.add(name.lower())
+        names[key] = name
+    return names

@@ -16,12 +16,13 @@ from builders import chip, periods, power, site, supply, write_scenario
 from typer.testing import CliRunner
 
 from chipalloc.solve.cli.app import app
-from chipalloc.solve.cli.common import default_out, printable, slug
+from chipalloc.solve.cli.common import default_out, printable
 from chipalloc.solve.results.write import (
     PartialBackupWarning,
     RefusedTarget,
     check_target,
     is_ours,
+    slug,
     write_folder,
 )
 

@@ -224,3 +224,26 @@ def test_max_compute_alternatives_by_hand(tmp_path):
     assert low["share"] == pytest.approx(84 / 108)
     assert low["objective"] == pytest.approx(108.0)
     assert high["pflops_years"] == pytest.approx(120.0)
+
+
+def test_the_python_api_gives_the_cli_tables(duo):
+    """chipalloc.pareto and chipalloc.alternatives, which the two commands call, on the duo
+    case: cost(0.4) = 130,000 at $500 per point (as above); the alternatives table equals
+    the CLI's alternatives.csv (by hand: cost = 1,000 nv + 1,500 amd, Z* = 100,000 all X;
+    within 10%, 110,000, nv runs from 80 to 110 PFLOPS-years)."""
+    import chipalloc
+
+    table = chipalloc.pareto(duo, "vendor:nv", [0.4])
+    assert table.loc[0, "objective"] == pytest.approx(130_000)
+    assert table.loc[0, "marginal_cost_per_point"] == pytest.approx(500)
+    ranges = chipalloc.alternatives(duo, ["vendor:nv"], 0.1)
+    cli = runner.invoke(
+        app, ["alternatives", str(duo), "--group", "vendor:nv", "--slack", "0.1", "-q",
+              "--out", str(duo.parent / "alt")],
+    )  # fmt: skip
+    assert cli.exit_code == 0, cli.output
+    written = pd.read_csv(duo.parent / "alt" / "alternatives.csv")
+    assert written["pflops_years"].tolist() == pytest.approx(ranges["pflops_years"].tolist())
+    assert sorted(ranges["pflops_years"]) == pytest.approx([80.0, 110.0])
+    with pytest.raises(GroupError):
+        chipalloc.pareto(duo, "vendor:nobody", [0.4])
