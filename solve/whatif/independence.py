@@ -51,7 +51,10 @@ from chipalloc.solve.results.duals import objective_scale
 from chipalloc.solve.results.write import slug
 from chipalloc.solve.whatif.study import _message
 
-MIP_NOTE = "a MIP has no dual: the marginal cost is left empty"
+MIP_NOTE = (
+    "marginal cost from the LP with every integer and binary variable fixed at its value "
+    "(MODEL.md 7.5): it holds only while the discrete decisions stay"
+)
 
 
 def is_mip(model: pyo.ConcreteModel) -> bool:
@@ -186,8 +189,7 @@ class ParetoStudy:
         }
         if self.mip:
             out["message"] = MIP_NOTE
-            return out
-        mu = float(solver.highs.getSolution().row_dual[solver.row_of(m.independence)])
+        mu = float(solver.row_duals()[solver.row_of(m.independence)])
         scale, _ = objective_scale(m)
         out["marginal_cost_per_point"] = -mu * float(t) / 100.0 * scale
         return out

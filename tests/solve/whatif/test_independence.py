@@ -247,3 +247,27 @@ def test_the_python_api_gives_the_cli_tables(duo):
     assert sorted(ranges["pflops_years"]) == pytest.approx([80.0, 110.0])
     with pytest.raises(GroupError):
         chipalloc.pareto(duo, "vendor:nobody", [0.4])
+
+
+def test_pareto_and_alternatives_on_a_mip(tmp_path):
+    """The duo case with X in racks of 7 (MODEL.md 7.1), demand 100: the optimum is 14 racks
+    (98 X) + 2 Y = 98,000 + 3,000 = 101,000. Cap 0.6: nv <= 0.6 (nv + amd) and nv + amd >= 100
+    give 8 racks (56 X) + 44 Y = 56,000 + 66,000 = 122,000 (9 racks: 63 + 42 Y = 126,000).
+    Cap 0.4: 5 racks (35 X) + 65 Y = 35,000 + 97,500 = 132,500. The marginal cost comes from
+    the LP with the racks fixed, where the cap does not bind (0). Alternatives within 10%
+    (111,100): nv from 84 (12 racks + 16 Y = 84,000 + 24,000 = 108,000) to 105 (15 racks)."""
+    import chipalloc
+
+    tables = duo_tables(
+        chips=[
+            chip(chip="X", vendor="nv", lifetime_periods=1, units_per_rack=7),
+            chip(chip="Y", vendor="amd", lifetime_periods=1),
+        ]
+    )
+    folder = write_scenario(tmp_path / "racks", **tables)
+    table = chipalloc.pareto(folder, "vendor:nv", [0.6, 0.4])
+    assert table["objective"].tolist() == pytest.approx([122_000, 132_500])
+    assert table["share"].tolist() == pytest.approx([0.56, 0.35])
+    assert table["marginal_cost_per_point"].tolist() == pytest.approx([0.0, 0.0])
+    ranges = chipalloc.alternatives(folder, ["vendor:nv"], 0.1)
+    assert sorted(ranges["pflops_years"]) == pytest.approx([84.0, 105.0])
