@@ -13,6 +13,7 @@ from typing import Any
 from . import (
     build_total,
     demand,
+    extensive,
     fleet,
     fleet_balance,
     objective,
@@ -38,6 +39,7 @@ FAMILIES: dict[str, FamilySpec] = {
         *policies.SPECS,
         objective.SPEC,
         fleet_balance.SPEC,
+        *extensive.SPECS,
     )
 }
 """Constraint families in MODEL.md section 4 order (the order of duals.csv)."""

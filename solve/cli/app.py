@@ -13,6 +13,7 @@ import typer
 from chipalloc.solve.cli import (
     compare,
     generate,
+    hedge,
     init,
     report,
     sensitivity,
@@ -38,6 +39,7 @@ COMMANDS = (
     compare.compare,
     sweep.sweep,
     tornado.tornado,
+    hedge.hedge,
 )
 """Every command, in the order ``chipalloc --help`` lists them."""
 for command in COMMANDS:
