@@ -20,12 +20,18 @@ from plotly.offline import get_plotlyjs
 from chipalloc.solve.report.charts import Chart, solve_charts
 from chipalloc.solve.report.data import detect_kind, load_solve
 from chipalloc.solve.report.pages.compare import compare_page
+from chipalloc.solve.report.pages.hedge import hedge_page
 from chipalloc.solve.report.pages.summary import solve_summary
 from chipalloc.solve.report.pages.sweep import sweep_page, tornado_page
 from chipalloc.solve.report.panels import study_meta
 from chipalloc.solve.results.write import package_version
 
-STUDIES = {"compare": compare_page, "sweep": sweep_page, "tornado": tornado_page}
+STUDIES = {
+    "hedge": hedge_page,
+    "compare": compare_page,
+    "sweep": sweep_page,
+    "tornado": tornado_page,
+}
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px auto;

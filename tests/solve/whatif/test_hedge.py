@@ -316,3 +316,19 @@ def test_an_infeasible_future_exits_3_naming_it(demand, tmp_path):
     result = hedge(demand, tmp_path / "out")
     assert result.exit_code == 3, result.output
     assert "future 'spend'" in " ".join(result.output.split())
+
+
+def test_the_report_reads_a_hedge_folder(demand, tmp_path):
+    """A hedge folder is its own kind: the page shows the futures, EVPI and VSS, two charts."""
+    from chipalloc.solve.report.data import detect_kind
+    from chipalloc.solve.report.html import build_page
+
+    demand_futures(demand, "pen3000")
+    out = tmp_path / "out"
+    assert hedge(demand, out).exit_code == 0
+    assert detect_kind(out) == "hedge"
+    page = build_page(out)
+    assert [c.name for c in page.charts] == ["hedge_objectives", "hedge_regret"]
+    rows = dict(page.summary)
+    assert rows["Futures"] == "low, high"
+    assert "VSS (what planning for all futures saves)" in rows
