@@ -150,6 +150,8 @@ def write_hedge(h, target: Path, options, force: bool, protect) -> None:
     document = summary(h)
     document["timings_s"] = {k: round(v, 4) for k, v in h.timings.items()}
     document["solves"] = h.solves
+    document["method"] = h.solver.method
+    document["fleet_form"] = getattr(h.model, "fleet_form", "window")
     document["warnings"] = h.futures.warnings
     extra = {"futures_file": str(h.futures.path), "command": "hedge"}
     write_tables(
