@@ -175,7 +175,14 @@ def define_risk_objective(m, names, measure, maximise, alpha, weight) -> None:
             m.worst_case = pyo.Constraint(m.FUTURES, rule=lambda m, f: z[f] - m.worst >= 0)
         else:
             m.worst_case = pyo.Constraint(m.FUTURES, rule=lambda m, f: m.worst - z[f] >= 0)
-        m.objective = pyo.Objective(expr=m.worst, sense=sense)
+        # worst_weight 1, expected_weight 0: min t. The study then bounds t by its optimum
+        # and swaps the weights, to pick among the plans of least worst case one of least
+        # expected objective (a second, warm solve; see solve.whatif.hedge)
+        m.worst_weight = pyo.Param(initialize=1.0, mutable=True)
+        m.expected_weight = pyo.Param(initialize=0.0, mutable=True)
+        m.objective = pyo.Objective(
+            expr=m.worst_weight * m.worst + m.expected_weight * expected, sense=sense
+        )
     else:
         if maximise:
             raise ValueError("cvar is for min_cost only")

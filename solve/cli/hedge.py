@@ -203,8 +203,13 @@ def show_hedge(h) -> None:
             f"{printable(h.futures.commit_through)} cannot be kept there (EEV and VSS undefined)."
         )
     else:
-        verb = "gains" if h.maximise else "saves"
+        if h.vss >= 0:
+            verb = "gains" if h.maximise else "saves"
+        else:
+            verb = "gives up" if h.maximise else "costs"
+        measure = "" if h.futures.measure == "expected" else f" (under {h.futures.measure})"
         console.print(
-            f"Planning for {everyone} futures {verb} {amount(h.vss)} against planning for {ref} "
-            f"and adapting later (VSS = {'RP - EEV' if h.maximise else 'EEV - RP'})."
+            f"Planning for {everyone} futures{measure} {verb} {amount(abs(h.vss))} "
+            f"{'more ' if h.vss < 0 and not h.maximise else ''}against planning for {ref} and "
+            f"adapting later, in expectation (VSS = {'RP - EEV' if h.maximise else 'EEV - RP'})."
         )

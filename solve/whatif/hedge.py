@@ -11,7 +11,8 @@ One extensive form (``model.extensive``) is built once. Every solve reuses it:
    ``eev_infeasible`` and EEV, VSS are None;
 3. the hedged plan: the Blocks' objectives are deactivated and the extensive form solved
    once with the measure's objective: Z_f of each future at that plan;
-   RP = sum_f pi_f Z_f.
+   RP = sum_f pi_f Z_f. Under worst_case a second, warm solve picks, among the plans whose
+   worst Z_f is t*, one of least expected objective (``_least_expected_among_worst``).
 
 Measures (min_cost; max_compute in brackets): EVPI = RP - WS (WS - RP), VSS = EEV - RP
 (RP - EEV), regret_f = Z_f - Z*_f (Z*_f - Z_f).
@@ -215,6 +216,9 @@ def run_hedge(
             var.unfix()
         block.objective.deactivate()
     _timed(timings, "eev", start)
+    # the Blocks' own HiGHS models are done: free them before the extensive form's is made
+    # (peak memory: the larger of the two, not their sum)
+    block_solvers.clear()
 
     # 3. the hedged plan: one solve of the extensive form
     start = time.perf_counter()
@@ -224,6 +228,8 @@ def run_hedge(
     _timed(timings, "extensive", start)
     if outcome.status != "optimal":
         raise HedgeFailed("the extensive form (one plan for every future)", None, solver, outcome)
+    if futures.measure == "worst_case":
+        outcome = _least_expected_among_worst(m, solver, outcome, maximise, solves, timings)
     start = time.perf_counter()
     z: dict[str, float] = {}
     results: dict[str, Results] = {}
@@ -247,6 +253,37 @@ def run_hedge(
         eev_infeasible,
         timings,
         solves,
+    )
+
+
+WORST_CASE_SLACK = 1e-9
+"""Relative room on t* when the worst-case plan of least expected objective is sought."""
+
+
+def _least_expected_among_worst(m, solver: Solver, outcome: Outcome, maximise, solves, timings):
+    """worst_case's plans are far from unique (every future may be pushed up to the worst
+    one's Z_f). Second, warm solve: t <= t* (1 + 1e-9) (max_compute: t >= t* (1 - 1e-9)) and
+    the expected objective sum pi_f Z_f instead of t (mutable weights and a bound: no
+    reload). The objective reported stays t*."""
+    start = time.perf_counter()
+    t_star = float(solver.values([m.worst])[0])
+    room = WORST_CASE_SLACK * max(1.0, abs(t_star))
+    if maximise:
+        m.worst.setlb(t_star - room)
+    else:
+        m.worst.setub(t_star + room)
+    m.worst_weight.set_value(0.0)
+    m.expected_weight.set_value(1.0)
+    second = solver.solve()
+    solves["extensive_least_expected"] = {"status": second.status, "seconds": second.seconds}
+    _timed(timings, "extensive", start)
+    if second.status != "optimal":
+        raise HedgeFailed("the extensive form (least expected among worst)", None, solver, second)
+    return Outcome(
+        "optimal",
+        outcome.objective,
+        outcome.seconds + second.seconds,
+        (outcome.iterations or 0) + (second.iterations or 0),
     )
 
 
