@@ -5,7 +5,7 @@
 
 For each size: ``default`` runs data/base/futures.yaml; a generated size SxCxT runs F futures
 made of variants generated here (future i scales every unit_cost_usd by 1 + 0.05 i and every
-power_mw by 1 - 0.03 i; probabilities 1/F; commit_through the period at N/4). Both sides get
+power_mw by 1 + 0.03 i; probabilities 1/F; commit_through the period at N/4). Both sides get
 the same futures: the floor reads each future's scenario as a folder written beforehand
 (outside its timing), chipalloc applies the variants itself (inside its timing). Reported:
 wall time and peak RSS of each process (median of --repeats), their ratios (targets: 1.3x
@@ -59,7 +59,7 @@ def generated_futures(scen: Path, n: int, work: Path) -> Path:
     variants = {
         f"v{i}": [
             {"table": "chip_supply", "column": "unit_cost_usd", "scale": 1 + 0.05 * i},
-            {"table": "site_power", "column": "power_mw", "scale": 1 - 0.03 * i},
+            {"table": "site_power", "column": "power_mw", "scale": 1 + 0.03 * i},
         ]
         for i in range(1, n)
     }
