@@ -292,15 +292,17 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     cache = RESULTS / "scenarios"
     results: dict = {"whole": [], "growth": [], "build": []}
-    for size in (s for s in args.build_sizes.split(",") if s):
-        results["build"] += build_times(size, cache)
-    if args.growth:
-        size, counts = args.growth.split(":")
-        results["growth"] = growth(size, [int(c) for c in counts.split(",")], cache, args.timeout)
+    # processes first: a child's peak RSS (ru_maxrss) starts from the parent's at the fork,
+    # so the in-process build measurement, which grows this process, comes last
     for size in (s for s in args.sizes.split(",") if s):
         n = 0 if size == "default" else args.futures
         results["whole"].append(bench(size, n, args.repeats, cache, args.timeout))
         print(json.dumps(results["whole"][-1], default=str), flush=True)
+    if args.growth:
+        size, counts = args.growth.split(":")
+        results["growth"] = growth(size, [int(c) for c in counts.split(",")], cache, args.timeout)
+    for size in (s for s in args.build_sizes.split(",") if s):
+        results["build"] += build_times(size, cache)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(results, indent=1, default=str))
     args.out.with_suffix(".md").write_text(markdown(results))

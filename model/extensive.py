@@ -10,7 +10,10 @@ For futures f = 1..F with probabilities pi_f, ``build_extensive`` makes one Conc
   supply row with max_units = 0);
 - ``m.nonanticipativity[f, decision, key]``: x_f[i] - x_1[i] = 0 for every future f after
   the first, every common decision x (``COMMON_DECISIONS``: buy and build) and every index
-  i that decision commits (its period p <= commit_through);
+  i that decision commits (its period p <= commit_through); written
+  -na_room <= x_f[i] - x_1[i] <= na_room with the mutable ``na_room`` = 0, so that
+  ``relax(m)`` (na_room = inf, only the expected objective) makes the same model the
+  futures' wait-and-see problems side by side: a bound and cost change, no reload;
 - one objective by measure (min_cost; max_compute swaps min/max and the inequalities):
   expected: min sum_f pi_f Z_f;
   worst_case: min t subject to ``worst_case[f]``: t - Z_f >= 0 (max_compute: max t, t <= Z_f);
@@ -155,11 +158,26 @@ def define_nonanticipativity(m: pyo.ConcreteModel, names: list[str], committed: 
     at = {(f, d, k): i for f, d, k, i in rows}
     m.NONANTICIPATIVITY = pyo.Set(initialize=list(at), dimen=3, ordered=True)
 
+    m.na_room = pyo.Param(initialize=0.0, mutable=True, within=pyo.Any)
+
     def rule(m, f, d, k):
         i = at[f, d, k]
-        return getattr(m.future[f], d)[i] - getattr(head, d)[i] == 0
+        body = getattr(m.future[f], d)[i] - getattr(head, d)[i]
+        return pyo.inequality(-m.na_room, body, m.na_room)
 
     m.nonanticipativity = pyo.Constraint(m.NONANTICIPATIVITY, rule=rule)
+
+
+def relax(m: pyo.ConcreteModel, relaxed: bool, weight: float | None = None) -> None:
+    """``relaxed``: no non-anticipativity (na_room = inf) and the expected objective alone
+    (worst_case and cvar weights 0): min sum_f pi_f Z_f then splits into each future's own
+    problem, so one solve gives every Z*_f. Else the hedge as built (cvar's ``weight``)."""
+    m.na_room.set_value(float("inf") if relaxed else 0.0)
+    if hasattr(m, "worst_weight"):
+        m.worst_weight.set_value(0.0 if relaxed else 1.0)
+        m.expected_weight.set_value(1.0 if relaxed else 0.0)
+    if hasattr(m, "risk_weight"):
+        m.risk_weight.set_value(0.0 if relaxed else weight)
 
 
 def define_risk_objective(m, names, measure, maximise, alpha, weight) -> None:
@@ -190,7 +208,10 @@ def define_risk_objective(m, names, measure, maximise, alpha, weight) -> None:
         m.excess = pyo.Var(m.FUTURES, within=pyo.NonNegativeReals)
         m.cvar_excess = pyo.Constraint(m.FUTURES, rule=lambda m, f: m.excess[f] - z[f] + m.eta >= 0)
         tail = m.eta + pyo.quicksum(m.probability[f] * m.excess[f] for f in names) / (1 - alpha)
-        m.objective = pyo.Objective(expr=(1 - weight) * expected + weight * tail, sense=sense)
+        m.risk_weight = pyo.Param(initialize=weight, mutable=True)
+        m.objective = pyo.Objective(
+            expr=(1 - m.risk_weight) * expected + m.risk_weight * tail, sense=sense
+        )
 
 
 def _conflict(at: dict, c: dict) -> str:

@@ -1,18 +1,20 @@
 """The hedge study of MODEL.md section 8: one plan for several futures, and what it is worth.
 
-One extensive form (``model.extensive``) is built once. Every solve reuses it:
+One extensive form (``model.extensive``) is built once and handed to HiGHS once; every
+solve re-solves the same HiGHS model warm, after bound, row-bound and cost changes only:
 
-1. wait-and-see: each future's Block is solved alone (its own ``Solver`` on the Block, its
-   objective active): Z*_f, f's optimum with perfect foresight; WS = sum_f pi_f Z*_f;
-2. EEV: in each future's Block the common decisions up to commit_through (``COMMON_DECISIONS``)
-   are fixed at the values of the reference future's own plan (a bound change: the Block's
-   HiGHS model re-solves warm from its wait-and-see basis), the rest adapts:
-   EEV = sum_f pi_f Z^EEV_f; a future where those commitments are infeasible is listed in
-   ``eev_infeasible`` and EEV, VSS are None;
-3. the hedged plan: the Blocks' objectives are deactivated and the extensive form solved
-   once with the measure's objective: Z_f of each future at that plan;
-   RP = sum_f pi_f Z_f. Under worst_case a second, warm solve picks, among the plans whose
-   worst Z_f is t*, one of least expected objective (``_least_expected_among_worst``).
+1. wait-and-see: ``relax``: non-anticipativity rows opened (na_room = inf) and the expected
+   objective alone; min sum_f pi_f Z_f then splits into each future's own problem, so one
+   solve gives Z*_f, f's optimum with perfect foresight, for every f; WS = sum_f pi_f Z*_f;
+2. EEV: in every future the common decisions up to commit_through (``COMMON_DECISIONS``)
+   are fixed (variable bounds) at the values of the reference future's own plan, the rest
+   adapts: EEV = sum_f pi_f Z^EEV_f. If that is infeasible, each future's Block is solved
+   alone with the commitments (its own HiGHS model; only on this path) to list the futures
+   that cannot keep them (``eev_infeasible``; EEV and VSS are then None);
+3. the hedged plan: rows closed again (na_room = 0) and the measure's objective: Z_f of each
+   future at that plan; RP = sum_f pi_f Z_f. Under worst_case a second, warm solve picks,
+   among the plans whose worst Z_f is t*, one of least expected objective
+   (``_least_expected_among_worst``).
 
 Measures (min_cost; max_compute in brackets): EVPI = RP - WS (WS - RP), VSS = EEV - RP
 (RP - EEV), regret_f = Z_f - Z*_f (Z*_f - Z_f).
@@ -29,7 +31,7 @@ import pyomo.core as pyo
 
 from chipalloc.data.futures import Futures
 from chipalloc.model import PFLOPS, USD
-from chipalloc.model.extensive import COMMON_DECISIONS, build_extensive
+from chipalloc.model.extensive import COMMON_DECISIONS, build_extensive, relax
 from chipalloc.solve.backend.options import SolveOptions
 from chipalloc.solve.backend.solver import Outcome, Solver
 from chipalloc.solve.results.extract import Results, extract
@@ -142,6 +144,37 @@ def committed_vars(block: pyo.Block, committed: frozenset) -> list:
     return out
 
 
+def _record(outcome: Outcome) -> dict:
+    return {
+        "status": outcome.status,
+        "seconds": round(outcome.seconds, 4),
+        "iterations": outcome.iterations,
+    }
+
+
+def _solve_block(block: pyo.Block, options: SolveOptions) -> Outcome:
+    """One future's Block alone, with its own objective and HiGHS model."""
+    block.objective.activate()
+    try:
+        return Solver(block, options).solve()
+    finally:
+        block.objective.deactivate()
+
+
+def _alone(m, names, options, outcome: Outcome, what: str) -> None:
+    """The relaxed model has no optimal plan: find the future that has none alone and raise
+    ``HedgeFailed`` naming it (its own Solver, for the explanation)."""
+    for f in names:
+        block = m.future[f]
+        block.objective.activate()
+        solver = Solver(block, options)
+        own = solver.solve()
+        if own.status != "optimal":
+            raise HedgeFailed(f"future '{f}' {what}", f, solver, own)
+        block.objective.deactivate()
+    raise HedgeFailed(f"the futures {what}", None, Solver(m, options), outcome)
+
+
 def _timed(timings: dict, key: str, start: float) -> None:
     timings[key] = timings.get(key, 0.0) + time.perf_counter() - start
 
@@ -172,59 +205,58 @@ def run_hedge(
     _timed(timings, "build", start)
     maximise = m.objective.sense == pyo.maximize
 
-    # 1. wait-and-see: each Block alone, its objective active while its own Solver runs
-    z_star: dict[str, float] = {}
-    block_solvers: dict[str, Solver] = {}
+    solver = Solver(m, options)
+
+    # 1. wait-and-see: the same model relaxed (no non-anticipativity, expected objective)
+    #    is every future's own problem side by side: one solve gives every Z*_f
     start = time.perf_counter()
-    for f in names:
-        block = m.future[f]
-        block.objective.activate()
-        solver = Solver(block, options)
-        outcome = solver.solve()
-        solves[f"ws:{f}"] = {"status": outcome.status, "seconds": outcome.seconds}
-        if outcome.status != "optimal":
-            raise HedgeFailed(f"future '{f}' alone (perfect foresight)", f, solver, outcome)
-        z_star[f] = outcome.objective
-        block_solvers[f] = solver
+    relax(m, True)
+    outcome = solver.solve()
+    solves["wait_and_see"] = _record(outcome)
+    if outcome.status != "optimal":
+        _alone(m, names, options, outcome, "alone (perfect foresight)")
+    z_star = {f: objective_of(solver, m.future[f]) for f in names}
     _timed(timings, "wait_and_see", start)
 
-    # 2. EEV: the reference plan's commitments fixed in every future (bounds: warm re-solves)
+    # 2. EEV: the reference plan's commitments fixed in every future (bounds: warm re-solve)
     start = time.perf_counter()
     ref_vars = committed_vars(m.future[futures.reference], committed)
-    ref_values = np.maximum(block_solvers[futures.reference].values(ref_vars), 0.0)
+    ref_values = np.maximum(solver.values(ref_vars), 0.0)
+    fixed = [v for f in names for v in committed_vars(m.future[f], committed)]
+    for var, value in zip(fixed, np.tile(ref_values, len(names)), strict=True):
+        var.fix(float(value))
     z_eev: dict[str, float | None] = {}
     eev_infeasible: list[str] = []
-    for f in names:
-        block = m.future[f]
-        fixed = committed_vars(block, committed)
-        for var, value in zip(fixed, ref_values, strict=True):
-            var.fix(float(value))
-        outcome = block_solvers[f].solve()
-        solves[f"eev:{f}"] = {"status": outcome.status, "seconds": outcome.seconds}
-        if outcome.status == "optimal":
-            z_eev[f] = outcome.objective
-        elif outcome.status == "infeasible":
-            z_eev[f] = None
-            eev_infeasible.append(f)
+    try:
+        eev = solver.solve()
+        solves["eev"] = _record(eev)
+        if eev.status == "optimal":
+            z_eev = {f: objective_of(solver, m.future[f]) for f in names}
+        elif eev.status == "infeasible":
+            # which futures cannot keep the commitments: each Block alone (rare path)
+            for f in names:
+                alone = _solve_block(m.future[f], options)
+                z_eev[f] = alone.objective if alone.status == "optimal" else None
+                if alone.status == "infeasible":
+                    eev_infeasible.append(f)
+                elif alone.status != "optimal":
+                    raise HedgeFailed(
+                        f"future '{f}' with the reference plan's commitments", f, solver, alone
+                    )
         else:
-            for var in fixed:
-                var.unfix()
             raise HedgeFailed(
-                f"future '{f}' with the reference plan's commitments", f, block_solvers[f], outcome
+                "the futures with the reference plan's commitments", None, solver, eev
             )
+    finally:
         for var in fixed:
             var.unfix()
-        block.objective.deactivate()
     _timed(timings, "eev", start)
-    # the Blocks' own HiGHS models are done: free them before the extensive form's is made
-    # (peak memory: the larger of the two, not their sum)
-    block_solvers.clear()
 
-    # 3. the hedged plan: one solve of the extensive form
+    # 3. the hedged plan: non-anticipativity and the measure's objective back (warm)
     start = time.perf_counter()
-    solver = Solver(m, options)
+    relax(m, False, futures.weight)
     outcome = solver.solve()
-    solves["extensive"] = {"status": outcome.status, "seconds": outcome.seconds}
+    solves["extensive"] = _record(outcome)
     _timed(timings, "extensive", start)
     if outcome.status != "optimal":
         raise HedgeFailed("the extensive form (one plan for every future)", None, solver, outcome)
@@ -275,7 +307,7 @@ def _least_expected_among_worst(m, solver: Solver, outcome: Outcome, maximise, s
     m.worst_weight.set_value(0.0)
     m.expected_weight.set_value(1.0)
     second = solver.solve()
-    solves["extensive_least_expected"] = {"status": second.status, "seconds": second.seconds}
+    solves["extensive_least_expected"] = _record(second)
     _timed(timings, "extensive", start)
     if second.status != "optimal":
         raise HedgeFailed("the extensive form (least expected among worst)", None, solver, second)

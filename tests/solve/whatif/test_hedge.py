@@ -241,7 +241,8 @@ def test_worst_case(demand, tmp_path):
     s = summary(out)
     assert s["measure"] == "worst_case"
     assert s["objective"] == pytest.approx(2e7, rel=1e-9)
-    assert max(f["objective"] for f in s["futures"].values()) == pytest.approx(2e7, rel=1e-9)
+    # the least expected plan among those of worst cost t* (t <= t* (1 + 1e-9))
+    assert max(f["objective"] for f in s["futures"].values()) == pytest.approx(2e7, rel=1e-8)
 
 
 def test_a_single_future_is_a_plain_solve(tmp_path):
