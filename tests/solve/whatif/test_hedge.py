@@ -333,3 +333,38 @@ def test_the_report_reads_a_hedge_folder(demand, tmp_path):
     rows = dict(page.summary)
     assert rows["Futures"] == "low, high"
     assert "VSS (what planning for all futures saves)" in rows
+
+
+def test_max_compute_signs(tmp_path):
+    """max_compute, total_budget_usd 1e7 (future low) or 2e7 (high): x units bought in P0
+    serve P0 and P1 (2 PFLOPS-years each) at 1,000 USD, x <= budget / 1,000 in each future,
+    so the common x <= 10,000: Z_low = Z_high = 20,000 = RP. Z*_low = 20,000, Z*_high =
+    40,000: WS = 30,000, EVPI = WS - RP = 10,000; regret_high = Z*_high - Z_high = 20,000;
+    EEV (low's own x = 10,000, high adapts with nothing left to buy) = 20,000, VSS = RP - EEV
+    = 0. worst_case: max min Z_f = 20,000."""
+    folder = write_scenario(
+        tmp_path / "maxc",
+        settings={**SETTINGS, "objective": "max_compute", "total_budget_usd": 1e7},
+        periods=periods(2, [0.0, 0.0]),
+        chips=[chip(lifetime_periods=2)],
+        chip_supply=supply("X", 1, 30000.0, 1000.0),
+        sites=[site(site="A")],
+        site_power=power("A", 2, 30.0),
+    )
+    write_futures(
+        folder,
+        {"low": {"probability": 0.5}, "high": {"probability": 0.5, "variants": ["rich"]}},
+        {"rich": [{"table": "scenario", "column": "total_budget_usd", "set": 2e7}]},
+    )
+    for risk, objective in (("expected", 20000.0), ("worst_case", 20000.0)):
+        out = tmp_path / risk
+        result = hedge(folder, out, "--risk", risk)
+        assert result.exit_code == 0, result.output
+        s = summary(out)
+        assert s["objective"] == pytest.approx(objective, rel=1e-8)
+        assert s["ws"] == pytest.approx(30000.0, rel=1e-9)
+        assert s["evpi"] == pytest.approx(10000.0, rel=1e-6)
+        assert s["futures"]["high"]["regret"] == pytest.approx(20000.0, rel=1e-6)
+        assert s["vss"] == pytest.approx(0.0, abs=1e-3)
+    result = hedge(folder, tmp_path / "cvar", "--risk", "cvar", "--alpha", "0.5", "--weight", "1")
+    assert result.exit_code == 2 and "max_compute" in result.output
