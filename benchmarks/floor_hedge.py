@@ -13,7 +13,9 @@ same buy and build index sets: the benchmark's futures scale prices and power).
 The extensive LP: columns [x_1 | ... | x_F] (each future's columns as ``floor.build`` lays
 them out: buy, build, unmet, fleet), rows block-diagonal diag(A_f), cost sum_f pi_f c_f, plus
 non-anticipativity x_f[j] - x_1[j] = 0 for f > 1 and every buy column j with period
-<= commit and every build column with start period <= commit. ``--sequence warm`` (the default, chipalloc's sequence): one Highs object; wait-and-see
+<= commit and every build column with start period <= commit.
+
+``--sequence warm`` (the default, chipalloc's sequence): one Highs object; wait-and-see
 with the non-anticipativity rows opened, EEV with the committed columns fixed at the
 reference's values, then the hedge warm from that basis. ``--sequence separate``:
 wait-and-see each A_f alone; EEV each future's Highs object again with the committed
