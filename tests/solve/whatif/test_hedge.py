@@ -368,3 +368,26 @@ def test_max_compute_signs(tmp_path):
         assert s["vss"] == pytest.approx(0.0, abs=1e-3)
     result = hedge(folder, tmp_path / "cvar", "--risk", "cvar", "--alpha", "0.5", "--weight", "1")
     assert result.exit_code == 2 and "max_compute" in result.output
+
+
+def test_a_hedge_no_plan_satisfies_exits_3_naming_the_futures(insurance, tmp_path):
+    """``insurance`` plus operator own (sites A and C, lease 1 USD per kW-month) must spend
+    60,000 USD in P1: 12 x 1 kW x 1 year = 12 USD per unit, so 5,000 units at A or C in P1.
+    Each future alone can (c_late at A, a_late at C), but units are placed in P0, before the
+    future is known, and A has no MW in P1 in a_late, C none in c_late: no common placement
+    holds, the non-anticipativity rows conflict and both futures are named."""
+    sites = pd.read_csv(insurance / "sites.csv")
+    sites.loc[sites["site"] != "B", "lease_usd_per_kw_month"] = 1.0
+    sites.loc[sites["site"] == "B", "operator"] = "other"
+    sites.to_csv(insurance / "sites.csv", index=False)
+    policies = [
+        {"kind": "operator_min_spend_usd", "name": "own", "value": 60000.0, "from_period": "P1"}
+    ]
+    pd.DataFrame(policies).to_csv(insurance / "policies.csv", index=False)
+    result = hedge(insurance, tmp_path / "out")
+    assert result.exit_code == 3, result.output
+    text = " ".join(result.output.split())
+    assert "the extensive form" in text
+    assert "futures in the conflict: c_late, a_late" in text
+    assert "nonanticipativity" in text
+    assert not (tmp_path / "out").exists()
