@@ -129,6 +129,7 @@ def build_extensive(
             block = m.future[f]
             define_fixed_rows(block)
             block.fleet_form = form
+            block.future_name = f  # explanations name the future of a row
             for step in STEPS:
                 if step is define_sets:
                     step(block, scenarios[f], buy, build)

@@ -112,6 +112,9 @@ def conflict(
         "value": policy_value(model, family, index),
     }
     text = spec.say_conflict(index, numbers)
+    future = getattr(model, "future_name", None)  # a row of one future (chipalloc hedge)
+    if future is not None:
+        text = f"in future '{future}': {text}"
     return Conflict(
         family, index, sense, numbers["bound"], numbers["fixed"], numbers["reach"], text
     )

@@ -390,4 +390,5 @@ def test_a_hedge_no_plan_satisfies_exits_3_naming_the_futures(insurance, tmp_pat
     assert "the extensive form" in text
     assert "futures in the conflict: c_late, a_late" in text
     assert "nonanticipativity" in text
+    assert "in future 'c_late': P1 at C (power)" in text
     assert not (tmp_path / "out").exists()
