@@ -16,6 +16,7 @@ from . import (
     contracts,
     demand,
     discrete,
+    extensive,
     fabrics,
     fleet,
     fleet_balance,
@@ -51,6 +52,7 @@ FAMILIES: dict[str, FamilySpec] = {
         *fabrics.SPECS,
         *independence.SPECS,
         fleet_balance.SPEC,
+        *extensive.SPECS,
     )
 }
 """Constraint families in MODEL.md section 4, then sections 9, 7 and 10 (the order of

@@ -15,6 +15,7 @@ from chipalloc.solve.cli import (
     compare,
     export,
     generate,
+    hedge,
     init,
     pareto,
     report,
@@ -43,6 +44,7 @@ COMMANDS = (
     tornado.tornado,
     pareto.pareto,
     alternatives.alternatives,
+    hedge.hedge,
     export.export,
 )
 """Every command, in the order ``chipalloc --help`` lists them."""

@@ -112,6 +112,9 @@ def conflict(
         "value": policy_value(model, family, index),
     }
     text = spec.say_conflict(index, numbers)
+    future = getattr(model, "future_name", None)  # a row of one future (chipalloc hedge)
+    if future is not None:
+        text = f"in future '{future}': {text}"
     return Conflict(
         family, index, sense, numbers["bound"], numbers["fixed"], numbers["reach"], text
     )
@@ -155,6 +158,8 @@ def _same_site_periods(model: pyo.ConcreteModel, conflicts: list[Conflict]) -> l
     notes = []
     for spec in (f for f in FAMILIES.values() if f.capacity):
         component = getattr(model, spec.name, None)
+        if component is None:  # rows in Blocks (the extensive form of chipalloc hedge)
+            continue
         named = {c.index for c in conflicts if c.family == spec.name}
         for site in dict.fromkeys(s for s, _p in named):
             over = [
@@ -241,7 +246,7 @@ def _from_iis(solver: Solver, copy: highspy.Highs) -> tuple[list[Conflict], int]
             continue
         sense = ">=" if side == LOWER else "<="
         bound = pyo.value(con.lower if sense == ">=" else con.upper)
-        fixed = fixed_part(solver.model, con)
+        fixed = fixed_part(con.parent_block(), con)
         reach = built = None
         if len(out) < SHOWN and side in (LOWER, UPPER):
             if full is not None:
@@ -259,7 +264,9 @@ def _from_iis(solver: Solver, copy: highspy.Highs) -> tuple[list[Conflict], int]
                 elif builds:
                     built = _optimise(sub, pos, builds, maximise=True)
         out.append(
-            conflict(solver.model, spec.name, index_of(con), sense, bound, fixed, reach, built)
+            conflict(
+                con.parent_block(), spec.name, index_of(con), sense, bound, fixed, reach, built
+            )
         )
     return out, internal
 
@@ -401,7 +408,9 @@ def _from_relaxation(solver: Solver, copy: highspy.Highs) -> list[Conflict]:
             continue
         sense = "<=" if gap_up > gap_low else ">="
         bound = pyo.value(con.upper if sense == "<=" else con.lower)
-        fixed = fixed_part(solver.model, con)
+        fixed = fixed_part(con.parent_block(), con)
         reach = value + _constant(con)
-        out.append(conflict(solver.model, spec.name, index_of(con), sense, bound, fixed, reach))
+        out.append(
+            conflict(con.parent_block(), spec.name, index_of(con), sense, bound, fixed, reach)
+        )
     return out

@@ -1,8 +1,9 @@
 """Read a results folder for the report, checking every file and column it needs.
 
-A folder is a solve (summary.json + plan.csv), a compare (compare.csv), a sweep
-(sweep.csv) or a tornado (tornado.csv). Problems are reported as ReportError naming the
-file, the row (as a spreadsheet shows it: header = row 1) and the column.
+A folder is a hedge (summary.json + futures.csv), a solve (summary.json + plan.csv), a
+compare (compare.csv), a sweep (sweep.csv) or a tornado (tornado.csv). Problems are
+reported as ReportError naming the file, the row (as a spreadsheet shows it: header =
+row 1) and the column.
 """
 
 from __future__ import annotations
@@ -28,11 +29,13 @@ class ReportError(Exception):
 
 
 def detect_kind(folder: Path) -> str:
-    """``solve``, ``compare``, ``sweep``, ``tornado``, ``pareto`` or ``alternatives``, from
-    the files in ``folder``."""
+    """``hedge``, ``solve``, ``compare``, ``sweep``, ``tornado``, ``pareto`` or
+    ``alternatives``, from the files in ``folder``."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ReportError(f"{folder}: no such results folder")
+    if (folder / "summary.json").is_file() and (folder / "futures.csv").is_file():
+        return "hedge"
     if (folder / "summary.json").is_file() and (folder / "plan.csv").is_file():
         return "solve"
     for kind, name in KINDS.items():

@@ -21,6 +21,7 @@ from chipalloc.solve.report.charts import Chart, solve_charts
 from chipalloc.solve.report.data import detect_kind, load_solve
 from chipalloc.solve.report.pages.alternatives import alternatives_page
 from chipalloc.solve.report.pages.compare import compare_page
+from chipalloc.solve.report.pages.hedge import hedge_page
 from chipalloc.solve.report.pages.pareto import pareto_page
 from chipalloc.solve.report.pages.summary import solve_summary
 from chipalloc.solve.report.pages.sweep import sweep_page, tornado_page
@@ -28,6 +29,7 @@ from chipalloc.solve.report.panels import study_meta
 from chipalloc.solve.results.write import package_version
 
 STUDIES = {
+    "hedge": hedge_page,
     "compare": compare_page,
     "sweep": sweep_page,
     "tornado": tornado_page,
