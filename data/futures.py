@@ -29,9 +29,10 @@ from typing import Any
 import pandas as pd
 
 from . import limits
+from .discrete import campus_of, cluster_window, fabric_chips
 from .overrides import apply_variant, load_overrides
 from .problems import Problem, ScenarioError
-from .scenario import Scenario
+from .scenario import Scenario, take_or_pay_sites
 
 MEASURES = ("expected", "worst_case", "cvar")
 PROBABILITY_TOLERANCE = 1e-9
@@ -209,12 +210,17 @@ def load_futures(
 
 def set_difference(a: Scenario, b: Scenario) -> str:
     """What of the sets differs between two scenarios ('' if nothing): periods (labels and
-    order), chips, sites, compatible pairs, objective."""
+    order), chips, sites, compatible pairs, campuses, clusters and their windows, fabrics,
+    take_or_pay sites (MODEL.md sections 7 and 9), objective."""
     checks = (
         ("the periods", a.period_labels, b.period_labels),
         ("the chips", list(a.chips["chip"]), list(b.chips["chip"])),
         ("the sites", list(a.sites["site"]), list(b.sites["site"])),
         ("the compatible pairs", a.compatible_pairs, b.compatible_pairs),
+        ("the campuses", _campuses(a), _campuses(b)),
+        ("the clusters and their windows", _clusters(a), _clusters(b)),
+        ("the fabrics", _fabrics(a), _fabrics(b)),
+        ("the take_or_pay sites", take_or_pay_sites(a), take_or_pay_sites(b)),
         ("the objective", a.settings.objective, b.settings.objective),
     )
     for what, x, y in checks:
@@ -237,6 +243,28 @@ def set_difference(a: Scenario, b: Scenario) -> str:
                 detail = f"{y} instead of {x}"
             return f"{what} ({limits.excerpt(detail, 200)})"
     return ""
+
+
+def _campuses(sc: Scenario) -> list[str]:
+    """site=campus for every site (a site with no campus is its own)."""
+    return [f"{s}={g}" for s, g in campus_of(sc).items()]
+
+
+def _clusters(sc: Scenario) -> list[str]:
+    """cluster from..to for every cluster of clusters.csv."""
+    frame = sc.tables.get("clusters")
+    if frame is None or frame.empty:
+        return []
+    out = []
+    for row in frame.to_dict("records"):
+        window = cluster_window(sc, row)
+        out.append(f"{row['cluster']} {window[0]}..{window[-1]}" if window else str(row["cluster"]))
+    return out
+
+
+def _fabrics(sc: Scenario) -> list[str]:
+    """Every fabric of fabrics.csv."""
+    return sorted(fabric_chips(sc))
 
 
 def _committed_rows(sc: Scenario, table: str, committed: set[str]) -> pd.DataFrame:

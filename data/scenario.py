@@ -112,3 +112,8 @@ class Scenario:
     @cached_property
     def _site_rows(self) -> dict[str, dict]:
         return {r["site"]: r for r in self.sites.to_dict("records")}
+
+
+def take_or_pay_sites(sc: Scenario) -> list[str]:
+    """Sites with a take_or_pay contract (MODEL.md section 9), in file order."""
+    return list(sc.sites.loc[sc.sites["contract"] == "take_or_pay", "site"])

@@ -40,11 +40,6 @@ from .words import share
 TAKE_OR_PAY = "take_or_pay"
 
 
-def take_or_pay_sites(sc: Scenario) -> list[str]:
-    """Sites with a take_or_pay contract, in file order."""
-    return list(sc.sites.loc[sc.sites["contract"] == TAKE_OR_PAY, "site"])
-
-
 def define_contracts(m: pyo.ConcreteModel, sc: Scenario) -> None:
     """Add share, contracted_mw and the two share-bound families over TAKE_OR_PAY (nothing
     when no site is take_or_pay)."""

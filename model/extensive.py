@@ -73,12 +73,27 @@ class CommonDecision:
         return [] if var is None else list(self.pick(block, var, committed))
 
 
+def from_committed(block: pyo.Block, var: pyo.Var, committed: frozenset) -> Iterable:
+    """host[c, g] of every cluster c whose window starts in a committed period (MODEL.md 8:
+    host[c,g] when c's from_period is up to commit_through)."""
+    first: dict[str, str] = {}
+    for c, _g, p in getattr(block, "CLUSTER_ROWS", ()):
+        first.setdefault(c, p)  # CLUSTER_ROWS lists each cluster's window in period order
+    return [(c, g) for c, g in var if first.get(c) in committed]
+
+
 COMMON_DECISIONS: list[CommonDecision] = [
     CommonDecision("buy", by_period(-1)),
     CommonDecision("build", by_period(-1)),
+    CommonDecision("racks", by_period(-1)),
+    CommonDecision("start", by_period(-1)),
+    CommonDecision("host", from_committed),
+    CommonDecision("use", always),
+    CommonDecision("share", always),
 ]
-"""The decisions of MODEL.md section 8's non-anticipativity (extend for sections 7 and 9:
-racks and start by period, host by its cluster's from_period, use and share always)."""
+"""The decisions of MODEL.md section 8's non-anticipativity: buy, build, racks and start of the
+committed periods; host of the clusters that start by then; every fabric choice (use) and
+take-or-pay share."""
 
 MEASURES = ("expected", "worst_case", "cvar")
 

@@ -16,9 +16,9 @@ import pandas as pd
 import pyomo.core as pyo
 
 from chipalloc.data import Scenario
+from chipalloc.data.scenario import take_or_pay_sites
 from chipalloc.data.schema import SHARE_KINDS, TABLES
 
-from .contracts import take_or_pay_sites
 from .discrete import out_of_reach
 from .policies import effective_shares, min_spend_targets
 from .units import PFLOPS, UNITS, USD

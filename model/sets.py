@@ -12,8 +12,7 @@ from __future__ import annotations
 import pyomo.core as pyo
 
 from chipalloc.data import Scenario
-
-from .contracts import take_or_pay_sites
+from chipalloc.data.scenario import take_or_pay_sites
 
 
 def buy_index(sc: Scenario) -> list[tuple[str, str, str]]:

@@ -392,3 +392,43 @@ def test_a_hedge_no_plan_satisfies_exits_3_naming_the_futures(insurance, tmp_pat
     assert "nonanticipativity" in text
     assert "in future 'c_late': P1 at C (power)" in text
     assert not (tmp_path / "out").exists()
+
+
+def test_a_take_or_pay_share_is_one_decision_for_every_future(tmp_path):
+    """MODEL.md 8 and 9: share[s] is common. One year, no discount, a free chip X (1 kW, 1
+    PFLOPS). T is take_or_pay, 10 MW at 5 USD/kW-month: a share s costs 5 x 12 x 1000 x s x 10
+    = 600,000 s and carries 10 s MW; A is as_used at 10 USD/kW-month: 120,000 per MW used.
+    Future lo needs 1 MW (1,000 PFLOPS), hi 4 MW, each with probability 0.5.
+
+    - alone: lo contracts s = 0.1 (60,000), hi s = 0.4 (240,000): WS = 150,000;
+    - hedged, one s: 600,000 s + 0.5 x 120,000 x (1 - 10 s)+ + 0.5 x 120,000 x (4 - 10 s)+ is
+      300,000 - 600,000 s up to 0.1, then flat at 240,000 up to 0.4: RP = 240,000, EVPI = 90,000.
+      (With a share per future RP would be WS: the gap is the common decision.)
+    """
+    top = {"contract": "take_or_pay", "min_share": 0.0, "max_share": 1.0}
+    folder = write_scenario(
+        tmp_path / "contract",
+        settings=SETTINGS,
+        periods=periods(1, 1000.0, years=1.0),
+        chips=[chip(lifetime_periods=1)],
+        chip_supply=supply("X", 1, 1e6, 0.0),
+        sites=[site(site="T", lease_usd_per_kw_month=5.0, **top),
+               site(site="A", lease_usd_per_kw_month=10.0)],
+        site_power=power("T", 1, 10.0) + power("A", 1, 10.0),
+    )  # fmt: skip
+    write_futures(
+        folder,
+        {"lo": {"probability": 0.5}, "hi": {"probability": 0.5, "variants": ["hi"]}},
+        {"hi": [{"table": "periods", "column": "demand_pflops", "set": 4000.0}]},
+        commit_through="P0",
+    )
+    out = tmp_path / "out"
+    result = hedge(folder, out)
+    assert result.exit_code == 0, result.output
+    s = summary(out)
+    assert s["futures"]["lo"]["perfect_foresight"] == pytest.approx(60_000)
+    assert s["futures"]["hi"]["perfect_foresight"] == pytest.approx(240_000)
+    assert s["rp"] == pytest.approx(240_000)
+    assert s["evpi"] == pytest.approx(90_000)
+    sites = pd.read_csv(out / "plan.csv")
+    assert set(sites["future"]) == {"lo", "hi"}
