@@ -178,7 +178,7 @@ def bench(
             if not setup.together:
                 floor_run = run_child(floor_argv(i), timeout)
             wall, rss, text = floor_run
-            floor = json.loads(text)
+            floor = json.loads(text.strip().splitlines()[-1])  # after HiGHS 1.16's banner
             rows["floor"].append({"wall": wall, "rss": rss, **floor["timings"]})
             info["floor_objective"] = floor["objective"]
             info["lp"] = {k: floor[k] for k in ("rows", "cols", "nnz")}
@@ -197,7 +197,9 @@ def bench(
                 ],
                 timeout,
             )
-            rows["phases"].append({"wall": wall, "rss": rss, **json.loads(text)})
+            rows["phases"].append(
+                {"wall": wall, "rss": rss, **json.loads(text.strip().splitlines()[-1])}
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     med = {
