@@ -132,6 +132,27 @@ def out_of_reach(sc: Scenario) -> dict[tuple[str, str], tuple[str, float]]:
     }
 
 
+def dominated_fabrics(sc: Scenario) -> dict[str, str]:
+    """fabric f -> a fabric g that dominates it: g serves every chip f serves at a price per
+    accelerator no higher, and is strictly better in one of the two or, on a tie, listed
+    first. A site on f can switch its whole purchase to g (same ``fabric_capacity`` bound,
+    one fabric still) at no higher cost or capex, so bounding use[s,f] to 0 removes no
+    optimum: a valid strengthening (docs/discrete.md)."""
+    chips = fabric_chips(sc)
+    rows = sc.tables["fabrics"].to_dict("records")
+    price = {r["fabric"]: float(r["usd_per_accelerator"]) for r in rows}
+    order = {r["fabric"]: i for i, r in enumerate(rows)}
+    out = {}
+    for f in chips:
+        for g in chips:
+            if g == f or not chips[f] <= chips[g] or price[g] > price[f]:
+                continue
+            if chips[f] < chips[g] or price[g] < price[f] or order[g] < order[f]:
+                out[f] = g
+                break
+    return out
+
+
 def define_discrete(m: pyo.ConcreteModel, sc: Scenario) -> None:
     """Add the section 7 sets, variables and cost terms (empty for a v1 scenario)."""
     racks = rack_sizes(sc)
@@ -158,6 +179,10 @@ def define_discrete(m: pyo.ConcreteModel, sc: Scenario) -> None:
     buying = list(dict.fromkeys(s for _, s, _ in m.BUY)) if fabrics else []
     m.USE = pyo.Set(dimen=2, ordered=True, initialize=[(s, f) for s in buying for f in fabrics])
     m.use = pyo.Var(m.USE, within=pyo.Binary, doc="site s runs fabric f")
+    m.fabric_dominated = dominated_fabrics(sc)
+    for s, f in m.USE:
+        if f in m.fabric_dominated:
+            m.use[s, f].setub(0)
     m.BUYF = pyo.Set(
         dimen=4,
         ordered=True,

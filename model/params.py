@@ -19,7 +19,7 @@ from chipalloc.data import Scenario
 from chipalloc.data.scenario import take_or_pay_sites
 from chipalloc.data.schema import SHARE_KINDS, TABLES
 
-from .discrete import out_of_reach
+from .discrete import dominated_fabrics, out_of_reach
 from .policies import effective_shares, min_spend_targets
 from .units import PFLOPS, UNITS, USD
 
@@ -177,6 +177,7 @@ def structure(sc: Scenario) -> tuple:
     parts.append(tuple(sc.periods["capex_budget_usd"].notna()))
     parts.append(tuple(sc.sites["max_build_mw"] > 0))
     parts.append(tuple(sorted(out_of_reach(sc))))
+    parts.append(tuple(sorted(dominated_fabrics(sc).items())))
     return tuple(parts)
 
 

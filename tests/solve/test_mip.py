@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from builders import chip, periods, power, site, supply, write_scenario
 from typer.testing import CliRunner
@@ -111,6 +112,22 @@ def test_cluster_pushed_off_the_cheapest_campus(tmp_path):
     assert clusters[["campus", "pflops_available"]].values.tolist() == [["B", 1000.0]]
 
 
+def test_cluster_rows_keep_their_index_in_duals_and_the_cli(tmp_path):
+    """duals.csv names a cluster row by cluster and campus and a fabric row by its fabric,
+    and ``chipalloc solve`` (which labels the binding rows by their index) runs through a
+    plan with a cluster and a fabric."""
+    tables = {"site_power": power("A", 1, 0.5) + power("B", 1, 10.0)}
+    fabrics = [{"fabric": "eth", "vendor": "nv", "usd_per_accelerator": 0.0, "chips": ""}]
+    cluster = {"cluster": "train", "pflops": 1000.0}
+    folder = folder_of(tmp_path, clusters=[cluster], fabrics=fabrics, **tables)
+    result = runner.invoke(app, ["solve", str(folder), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    duals = pd.read_csv(tmp_path / "out" / "duals.csv", keep_default_na=False)
+    rows = duals[duals["family"] == "cluster_compute"]
+    assert rows[["cluster", "campus"]].values.tolist() == [["train", "A"], ["train", "B"]]
+    assert set(duals.loc[duals["family"] == "fabric_capacity", "fabric"]) == {"eth"}
+
+
 def test_two_clusters_cannot_share_a_campus(tmp_path):
     """A (free, 10 MW) could hold both clusters of 500 PFLOPS; one campus runs one cluster at
     a time, so the second runs at B: 500 kW x 12 = 6,000 USD (0 without the rule)."""
@@ -142,6 +159,42 @@ def test_a_fabric_that_cannot_serve_a_chip(tmp_path):
     assert run.results.discrete["fabrics"].values.tolist() == [["A", "ib"]]
     capex = run.results.costs.set_index("kind").at["capex", "nominal_usd"]
     assert capex == pytest.approx(1200.0)
+
+
+@pytest.mark.parametrize(
+    ("eth_price", "eth_chips", "dominated", "optimum"),
+    [(1.0, "", {"ib": "eth"}, 1100.0), (3.0, "", {}, 1200.0), (1.0, "X", {}, 1200.0)],
+)
+def test_a_dominated_fabric_is_bounded_and_the_optimum_unchanged(
+    tmp_path, monkeypatch, eth_price, eth_chips, dominated, optimum
+):
+    """ib (2 USD, serves Y) against eth: eth serving every chip at 1 USD dominates ib, so
+    use[s,ib] is bounded to 0; at 3 USD, or serving X only, it does not. Either way the
+    optimum is that of the model without the bound: 100 Y at 10 USD plus the cheaper fabric
+    that serves Y."""
+    fabrics = [
+        {"fabric": "ib", "vendor": "nv", "usd_per_accelerator": 2.0, "chips": "Y"},
+        {"fabric": "eth", "vendor": "nv", "usd_per_accelerator": eth_price, "chips": eth_chips},
+    ]
+    tables = {
+        "periods": periods(1, 100.0),
+        "chips": [chip(lifetime_periods=1), chip(chip="Y", lifetime_periods=1)],
+        "chip_supply": supply("X", 1, 0.0, 1.0) + supply("Y", 1, 1000.0, 10.0),
+        "sites": [site()],
+        "site_power": power("A", 1, 10.0),
+        "fabrics": fabrics,
+    }
+    sc = scenario(tmp_path, "strong", **tables)
+    run = solve(sc)
+    assert run.model.fabric_dominated == dominated
+    assert run.model.use["A", "ib"].ub == (0 if dominated else 1)
+    import chipalloc.model.discrete as discrete
+
+    monkeypatch.setattr(discrete, "dominated_fabrics", lambda sc: {})
+    weak = solve(scenario(tmp_path, "weak", **tables))
+    assert weak.model.fabric_dominated == {}
+    assert run.outcome.objective == pytest.approx(weak.outcome.objective)
+    assert run.outcome.objective == pytest.approx(optimum)
 
 
 def test_an_infeasible_cluster_is_explained(tmp_path):
