@@ -1,0 +1,236 @@
+"""MIP benchmark (MODEL.md section 7): ``chipalloc solve`` of a scenario with discrete features
+against a floor that solves the same MIP with highspy alone, and the MIP against its own LP
+relaxation. Benchmarks only; the product never uses it.
+
+    python benchmarks/bench_mip.py [--sizes default,50x10x60] [--repeats 3] [--gap 1e-4]
+
+Sizes: ``default`` is benchmarks/scenarios/base-discrete, the base scenario with discrete
+features (campuses, clusters, fabrics, own-build projects); ``SxCxT`` is ``chipalloc
+generate`` (seed 0) plus,
+with pandas, racks of 72 for the NVIDIA and AMD chips, a fixed cost (5% of a full build) and
+a minimum size (25% of max_build_mw) at every buildable site, a campus of two sites for each
+pair of buildable sites, and two training clusters (see ``discrete_features``).
+
+The floor: in a setup step (not timed) chipalloc builds the scenario's MIP once and writes it
+with highspy's ``writeModel`` to an MPS file; the floor is a fresh process that imports
+highspy, reads that file and solves it with the same ``mip_rel_gap``. It is the same MIP, row
+for row (same formulation, scaling and strengthening), so the ratio measures what chipalloc
+adds around HiGHS (imports, load and validation, Pyomo build, handoff, the LP with integers
+fixed that gives the duals, results and files), not a formulation difference. The floor pays
+for reading the MPS text, which chipalloc does not; that is small next to the solve.
+
+The LP relaxation: the floor process with every integer column made continuous
+(``--relax``). Reported: HiGHS's run time of the MIP over that of its relaxation.
+
+Runs alternate (chipalloc, floor MIP, floor LP) ``--repeats`` times; medians of wall time and
+peak resident memory of each child. Results: benchmarks/results/mip.json and mip.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+
+from run import run_child, scenario_for  # noqa: E402
+
+
+def discrete_features(folder: Path, racks: bool = True) -> None:
+    """Add section 7 features to a generated scenario folder, in place (pandas); without
+    ``racks`` the chips get no rack rule."""
+    import pandas as pd
+
+    chips = pd.read_csv(folder / "chips.csv", keep_default_na=False)
+    rack = chips["vendor"].isin(["nvidia", "amd"]) & racks
+    chips["units_per_rack"] = [72 if r else "" for r in rack]
+    chips.to_csv(folder / "chips.csv", index=False)
+    sites = pd.read_csv(folder / "sites.csv", keep_default_na=False)
+    build = sites["max_build_mw"].astype(float) > 0
+    full = sites["max_build_mw"].astype(float) * sites["build_cost_usd_per_mw"].astype(float)
+    sites["build_fixed_cost_usd"] = (0.05 * full).where(build, 0.0).round(0)
+    sites["min_build_mw"] = (0.25 * sites["max_build_mw"].astype(float)).where(build, 0.0)
+    builders = list(sites.loc[build, "site"])
+    campus = {s: f"campus-{i // 2}" for i, s in enumerate(builders)}
+    sites["campus"] = sites["site"].map(campus).fillna("")
+    sites.to_csv(folder / "sites.csv", index=False)
+    periods = list(pd.read_csv(folder / "periods.csv")["period"])
+    n = len(periods)
+    clusters = pd.DataFrame(
+        [
+            ["train-early", 400_000.0, periods[n // 3], periods[n // 3 + 7], "", ""],
+            ["train-late", 800_000.0, periods[2 * n // 3], periods[2 * n // 3 + 7], "", ""],
+        ],
+        columns=["cluster", "pflops", "from_period", "to_period", "chips", "operators"],
+    )
+    clusters.to_csv(folder / "clusters.csv", index=False)
+    nvidia = ";".join(chips.loc[chips["vendor"] == "nvidia", "chip"])
+    fabrics = pd.DataFrame(
+        [["infiniband", "nvidia", 3000.0, nvidia], ["ethernet", "nvidia", 0.0, ""]],
+        columns=["fabric", "vendor", "usd_per_accelerator", "chips"],
+    )
+    fabrics.to_csv(folder / "fabrics.csv", index=False)
+
+
+def scenario(size: str, cache: Path) -> Path:
+    """The folder of a size: the base scenario, or a generated one with discrete features
+    (``SxCxT-noracks``: the same without racks)."""
+    if size == "default":
+        return HERE / "scenarios" / "base-discrete"
+    base, _, tail = size.partition("-")
+    folder = cache / f"{size}-seed0-mip"
+    if not (folder / "clusters.csv").exists():
+        import shutil
+
+        shutil.copytree(scenario_for(base, cache), folder, dirs_exist_ok=True)
+        discrete_features(folder, racks=tail != "noracks")
+    return folder
+
+
+def write_mps(folder: Path, path: Path) -> dict:
+    """Setup: chipalloc's MIP of ``folder`` written to ``path`` (MPS); its size."""
+    from chipalloc.model import build_model
+    from chipalloc.solve.backend.options import SolveOptions
+    from chipalloc.solve.backend.solver import Solver
+    from chipalloc.solve.pipeline import load
+
+    solver = Solver(build_model(load(folder)), SolveOptions())
+    solver.load()
+    h = solver.highs
+    h.writeModel(str(path))
+    return {"rows": h.getNumRow(), "cols": h.getNumCol(), "nnz": h.getNumNz()}
+
+
+def floor(path: Path, gap: float, relax: bool) -> None:
+    """The floor process: read the MPS, solve (the MIP, or its LP relaxation); print JSON."""
+    import highspy
+    import numpy as np
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(path))
+    if relax:
+        n = h.getNumCol()
+        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8))
+    h.setOptionValue("mip_rel_gap", gap)
+    h.run()
+    info = h.getInfo()
+    out = {
+        "status": h.modelStatusToString(h.getModelStatus()),
+        "objective": info.objective_function_value,
+        "highs_s": h.getRunTime(),
+    }
+    if not relax:
+        out["mip_gap"] = info.mip_gap
+        out["mip_nodes"] = info.mip_node_count
+    json.dump(out, sys.stdout)
+    print()
+
+
+def bench(size: str, repeats: int, gap: float, cache: Path, timeout: float) -> dict:
+    """Alternating runs of chipalloc, the floor MIP and the floor LP relaxation."""
+    folder = scenario(size, cache)
+    mps = cache / f"{size}-mip.mps"
+    shape = write_mps(folder, mps)
+    out = cache / f"{size}-out"
+    me = [sys.executable, str(Path(__file__).resolve())]
+    chipalloc = [str(Path(sys.executable).with_name("chipalloc"))]
+    runs: dict[str, list] = {"chipalloc": [], "floor": [], "relaxation": []}
+    details: dict[str, list] = {"floor": [], "relaxation": [], "chipalloc": []}
+    for _ in range(repeats):
+        argv = [*chipalloc, "solve", str(folder), "-q", "--force", "--out", str(out)]
+        wall, rss, _ = run_child([*argv, "--mip-gap", str(gap)], timeout)
+        runs["chipalloc"].append((wall, rss))
+        details["chipalloc"].append(json.loads((out / "summary.json").read_text()))
+        for name, extra in (("floor", []), ("relaxation", ["--relax"])):
+            argv = [*me, "--floor", str(mps), "--gap", str(gap), *extra]
+            wall, rss, text = run_child(argv, timeout)
+            runs[name].append((wall, rss))
+            details[name].append(json.loads(text.strip().splitlines()[-1]))
+
+    def med(name: str, i: int) -> float:
+        return statistics.median(r[i] for r in runs[name])
+
+    summary = details["chipalloc"][-1]
+    mip_s = statistics.median(d["highs_s"] for d in details["floor"])
+    lp_s = statistics.median(d["highs_s"] for d in details["relaxation"])
+    return {
+        "size": size,
+        "repeats": repeats,
+        "mip": shape,
+        "chipalloc_s": med("chipalloc", 0),
+        "chipalloc_mib": med("chipalloc", 1),
+        "floor_s": med("floor", 0),
+        "floor_mib": med("floor", 1),
+        "time_ratio": med("chipalloc", 0) / med("floor", 0),
+        "memory_ratio": med("chipalloc", 1) / med("floor", 1),
+        "chipalloc_status": summary["status"],
+        "chipalloc_objective": summary.get("objective"),
+        "chipalloc_gap": summary.get("mip_gap"),
+        "floor_objective": details["floor"][-1]["objective"],
+        "floor_gap": details["floor"][-1].get("mip_gap"),
+        "floor_nodes": details["floor"][-1].get("mip_nodes"),
+        "relaxation_objective": details["relaxation"][-1]["objective"],
+        "highs_mip_s": mip_s,
+        "highs_lp_s": lp_s,
+        "mip_over_lp": mip_s / lp_s,
+        "walls": runs,
+    }
+
+
+def markdown(results: list[dict]) -> str:
+    """The results as a Markdown table."""
+    lines = [
+        "| size | MIP rows x cols (nnz) | chipalloc solve | floor (MPS + highspy) | ratio | "
+        "chipalloc MiB | floor MiB | memory ratio | HiGHS MIP | HiGHS LP relaxation | "
+        "MIP / LP | gap (chipalloc, floor) | MIP / LP objective |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        m = r["mip"]
+        lines.append(
+            f"| {r['size']} | {m['rows']:,} x {m['cols']:,} ({m['nnz']:,}) | "
+            f"{r['chipalloc_s']:.2f} s | {r['floor_s']:.2f} s | {r['time_ratio']:.2f} | "
+            f"{r['chipalloc_mib']:.0f} | {r['floor_mib']:.0f} | {r['memory_ratio']:.2f} | "
+            f"{r['highs_mip_s']:.2f} s | {r['highs_lp_s']:.2f} s | {r['mip_over_lp']:.1f} | "
+            f"{r['chipalloc_gap']:.1e}, {r['floor_gap']:.1e} | "
+            f"{r['floor_objective'] / r['relaxation_objective']:.4f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark, or (``--floor MPS``) be the floor process."""
+    ap = argparse.ArgumentParser(description="chipalloc MIP vs highspy alone")
+    ap.add_argument("--sizes", default="default,50x10x60")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--gap", type=float, default=1e-4)
+    ap.add_argument("--timeout", type=float, default=900.0)
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "chipalloc-mip")
+    ap.add_argument("--out", type=Path, default=HERE / "results")
+    ap.add_argument("--floor", type=Path, help="(internal) solve this MPS file and exit")
+    ap.add_argument("--relax", action="store_true", help="(internal) the LP relaxation")
+    args = ap.parse_args(argv)
+    if args.floor:
+        floor(args.floor, args.gap, args.relax)
+        return
+    args.cache.mkdir(parents=True, exist_ok=True)
+    results = []
+    for size in args.sizes.split(","):
+        start = time.perf_counter()
+        results.append(bench(size, args.repeats, args.gap, args.cache, args.timeout))
+        print(f"{size}: {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "mip.json").write_text(json.dumps(results, indent=2))
+    (args.out / "mip.md").write_text(markdown(results))
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()
