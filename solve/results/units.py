@@ -11,8 +11,8 @@ from typing import Any
 
 FRACTIONAL_NOTE = (
     "plan.csv buy_units and fleet_units are fractional accelerators: chipalloc solves a "
-    "linear program (LP); round them, or plan whole units and racks with the MIP options "
-    "(whole_units, docs/scenario-format.md) where available"
+    "linear program (LP); round them, or buy whole racks with units_per_rack in chips.csv "
+    "(MODEL.md section 7, a MIP: docs/discrete.md)"
 )
 """What summary.json, the CLI and the README say about fractional accelerators."""
 
