@@ -32,9 +32,6 @@ from . import (
 )
 from .spec import FamilySpec, VariableSpec
 
-Family = FamilySpec
-"""The former name of ``FamilySpec``."""
-
 FAMILIES: dict[str, FamilySpec] = {
     spec.name: spec
     for spec in (

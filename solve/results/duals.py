@@ -65,7 +65,7 @@ def family_prices(
     if not family.index:
         frame = pd.DataFrame(index=range(len(cons)))
     rows = np.fromiter((solver.row_of(c) for c in cons), dtype=np.int64, count=len(cons))
-    price = _clean_all(row_dual[rows]) * scale / family.scale
+    price = clean(row_dual[rows]) * scale / family.scale
     nominal = price
     if "period" in family.index and not maximise:
         discount = dict(zip(sc.period_labels, sc.discount, strict=True))
@@ -112,6 +112,6 @@ def _activity(solver: Solver, cons) -> np.ndarray:
     return np.array([pyo.value(c.body) for c in cons], dtype=float)
 
 
-def _clean_all(x: np.ndarray) -> np.ndarray:
-    """Solver noise below EPS (model units) reads as 0."""
-    return np.where(np.abs(x) < EPS, 0.0, x)
+def clean(x: np.ndarray, eps: float = EPS) -> np.ndarray:
+    """Solver noise: every element below ``eps`` (model units unless said) reads as 0."""
+    return np.where(np.abs(x) < eps, 0.0, x)

@@ -21,7 +21,7 @@ from chipalloc.model import FAMILIES, PFLOPS, UNITS, USD, capacity_family
 from chipalloc.solve.backend.compiler import Compiler, evaluate
 from chipalloc.solve.backend.solver import Outcome, Solver
 from chipalloc.solve.results.discrete import discrete_tables
-from chipalloc.solve.results.duals import dual_table
+from chipalloc.solve.results.duals import clean, dual_table
 
 EPS = 1e-9
 COST_EPS_USD = 1e-6
@@ -54,16 +54,6 @@ class Results:
     """racks, builds, clusters, fabrics (MODEL.md 7.5) where the scenario uses them."""
 
 
-def _clean(x: float) -> float:
-    """Solver noise below EPS (model units) reads as 0."""
-    return 0.0 if abs(x) < EPS else x
-
-
-def _clean_all(x: np.ndarray, eps: float = EPS) -> np.ndarray:
-    """``_clean`` of every element (below ``eps`` reads as 0)."""
-    return np.where(np.abs(x) < eps, 0.0, x)
-
-
 class Values:
     """Values at the solution, read as arrays (one pass per table, no per-cell Pyomo calls).
 
@@ -93,7 +83,7 @@ def extract(sc: Scenario, solver: Solver, outcome: Outcome) -> Results:
     labels = sc.period_labels
     unmet = {}
     if not maximise:
-        short = _clean_all(values.of([m.unmet[p] for p in labels])) * PFLOPS
+        short = clean(values.of([m.unmet[p] for p in labels])) * PFLOPS
         unmet = dict(zip(labels, short.tolist(), strict=True))
     total_cost = float(costs.loc[costs["kind"] != "shortfall_penalty", "discounted_usd"].sum())
     compute = values.of([m.compute[p] for p in labels])
@@ -141,7 +131,7 @@ def plan_table(sc: Scenario, m: pyo.ConcreteModel, values: Values | None = None)
     """plan.csv: buy and fleet per (period, site, chip), with it_mw and compute_pflops."""
     values = values or Values(m)
     labels, pairs = sc.period_labels, list(m.KS)
-    fleet = _clean_all(values.of([m.fleet[k, s, p] for p in labels for k, s in pairs]))
+    fleet = clean(values.of([m.fleet[k, s, p] for p in labels for k, s in pairs]))
     buy = np.zeros(len(fleet))
     bought = list(m.BUY)
     if bought:
@@ -152,7 +142,7 @@ def plan_table(sc: Scenario, m: pyo.ConcreteModel, values: Values | None = None)
             dtype=np.int64,
             count=len(bought),
         )
-        buy[at] = _clean_all(values.of([m.buy[b] for b in bought]))
+        buy[at] = clean(values.of([m.buy[b] for b in bought]))
     keep = np.flatnonzero((buy != 0) | (fleet != 0))
     period = keep // max(1, len(pairs))
     pair = keep % max(1, len(pairs))
@@ -204,20 +194,20 @@ def sites_table(
         "shadow_price"
     ]
     price = power.reindex(pd.MultiIndex.from_tuples(grid)).fillna(0.0).to_numpy(dtype=float)
-    price = _clean_all(price if maximise else -price) + 0.0
-    built = _clean_all(values.of([m.built_mw[s, p] for s, p in grid]))
+    price = clean(price if maximise else -price) + 0.0
+    built = clean(values.of([m.built_mw[s, p] for s, p in grid]))
     started = np.zeros(len(grid))
     builds = list(m.BUILD)
     if builds:
         slot = {key: i for i, key in enumerate(grid)}
         at = np.fromiter((slot[b] for b in builds), dtype=np.int64, count=len(builds))
-        started[at] = _clean_all(values.of([m.build[b] for b in builds]))
+        started[at] = clean(values.of([m.build[b] for b in builds]))
     available = np.array([m.power_mw[s, p].value for s, p in grid], dtype=float)
     it = values.of([m.it_mw[s, p] for s, p in grid])
     site = np.array([s for s, _ in grid], dtype=object)
     discount = np.tile(sc.discount, len(names))
     pue = sites["pue"].reindex(site).to_numpy(dtype=float)
-    used = _clean_all(pue * it)
+    used = clean(pue * it)
     contract = sites["contract"].reindex(site).to_numpy(dtype=object)
     top = contract == "take_or_pay"
     share = np.full(len(grid), np.nan)
@@ -226,7 +216,7 @@ def sites_table(
         chosen = dict(
             zip(m.TAKE_OR_PAY, values.of([m.share[s] for s in m.TAKE_OR_PAY]), strict=True)
         )
-        share[top] = _clean_all(np.array([chosen[s] for s in site[top]]))
+        share[top] = clean(np.array([chosen[s] for s in site[top]]))
         contracted[top] = share[top] * available[top]
     idle = np.where(top, np.maximum(contracted - used, 0.0), np.nan)
     years = np.tile(np.asarray(sc.years, dtype=float), len(names))
@@ -241,7 +231,7 @@ def sites_table(
             "built_mw": built,
             "capacity_mw": np.where(top, contracted, available) + built,
             "used_mw": used,
-            "it_mw": _clean_all(it),
+            "it_mw": clean(it),
             "build_started_mw": started,
             "power_shadow_price": price,
             "power_shadow_price_nominal": price if maximise else price / discount,
@@ -306,7 +296,7 @@ def contracts_table(
             .reindex(names)
             .to_numpy(),
             "lease_usd": lease.reindex(names).to_numpy(dtype=float),
-            "objective_change_per_point": _clean_all(
+            "objective_change_per_point": clean(
                 point.reindex(names).fillna(0.0).to_numpy(dtype=float)
             )
             + 0.0,
@@ -321,13 +311,13 @@ def cost_table(sc: Scenario, m: pyo.ConcreteModel, values: Values | None = None)
     labels, kinds = sc.period_labels, list(m.COST_KINDS)
     discount = np.array([m.discount[p].value for p in labels], dtype=float)
     nominal = values.of([m.cost[kind, p] for p in labels for kind in kinds]) * USD
-    nominal = _clean_all(nominal, COST_EPS_USD)
+    nominal = clean(nominal, COST_EPS_USD)
     table = nominal.reshape(len(labels), len(kinds))
     names = list(kinds)
     if hasattr(m, "unmet"):
         years = np.asarray(sc.years, dtype=float)
         short = values.of([m.unmet[p] for p in labels])
-        penalty = _clean_all(pyo.value(m.unmet_penalty) * years * short * USD, COST_EPS_USD)
+        penalty = clean(pyo.value(m.unmet_penalty) * years * short * USD, COST_EPS_USD)
         table = np.column_stack([table, penalty])
         names.append("shortfall_penalty")
     return pd.DataFrame(
