@@ -23,7 +23,6 @@ from chipalloc.solve.backend.solver import Outcome, Solver
 from chipalloc.solve.results.discrete import discrete_tables
 from chipalloc.solve.results.duals import clean, dual_table
 
-EPS = 1e-9
 COST_EPS_USD = 1e-6
 """Costs below a millionth of a dollar are solver noise (the checker's tolerance is 1e-4)."""
 PLAN_COLUMNS = [
