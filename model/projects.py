@@ -6,12 +6,14 @@
 - min_build[s] (min_build_mw > 0): sum over q of build[s,q] - min_build_mw[s] * sum over p
   of start[s,p] >= 0.
 
-The fixed cost is in the build cost (``discrete.fixed_build_cost``).
+The fixed cost is in the build cost (``discrete.fixed_build_cost``). ``first_mw_starts``
+moves a solved plan's start to the period of its first MW, where MODEL.md 7.2 reports it.
 """
 
 from __future__ import annotations
 
 import pyomo.core as pyo
+from pyomo.common.collections import ComponentMap
 
 from chipalloc.data import Scenario
 
@@ -45,6 +47,30 @@ def define_projects(m: pyo.ConcreteModel, sc: Scenario) -> None:
             pyo.quicksum(m.build[s, p] - least[s] * m.start[s, p] for p in periods_of[s]) >= 0
         ),
     )
+
+
+def first_mw_starts(m: pyo.Block, tol: float = 1e-9) -> ComponentMap:
+    """start[s,p] values (a ComponentMap VarData -> 0 or 1, only those that change) that put each
+    project's start in the period of its first MW, read from the loaded build values; a
+    project without MW gets none. A plan within a MIP gap may start a project before its
+    first MW: the move keeps every row of 7.2 (the MW come no earlier than the new start,
+    the project total is the same) and charges the fixed cost no earlier, so at the horizon
+    shares b_s,p and discounts d_p it costs no more (a per-period capex budget may still
+    refuse it: the caller keeps the plan as solved then)."""
+    moves = ComponentMap()
+    if not hasattr(m, "START"):
+        return moves
+    first: dict[str, str | None] = {}
+    for s, p in m.START:
+        if s not in first:
+            first[s] = None
+        if first[s] is None and (m.build[s, p].value or 0.0) > tol:
+            first[s] = p
+    for s, p in m.START:
+        want = 1.0 if first[s] == p else 0.0
+        if round(m.start[s, p].value or 0.0) != want:
+            moves[m.start[s, p]] = want
+    return moves
 
 
 def _one(at: dict, c: dict) -> str:

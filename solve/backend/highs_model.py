@@ -32,6 +32,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import highspy
@@ -381,12 +382,22 @@ class HighsModel:
         """Whether the loaded model has integer or binary columns."""
         return len(self.integer_cols) > 0
 
-    def fix_integers(self) -> None:
-        """Turn the MIP into the LP with every integer column fixed at its solution value
-        (rounded): bounds lower = upper = value, integrality continuous. ``solve`` and
-        ``update`` undo it (``restore_integers``)."""
+    def solution_with(self, values: Mapping, base: np.ndarray | None = None) -> np.ndarray:
+        """Column values of ``base`` (default: the last solution) with ``values[v]`` for the
+        Pyomo variables named there (a copy)."""
+        x = np.array(self.highs.getSolution().col_value if base is None else base)
+        for v, value in values.items():
+            x[self._col_index[id(v)]] = value
+        return x
+
+    def fix_integers(self, x: np.ndarray | None = None) -> None:
+        """Turn the MIP into the LP with every integer column fixed at its value in ``x``
+        (default: the last solution), rounded: bounds lower = upper = value, integrality
+        continuous. ``solve`` and ``update`` undo it (``restore_integers``)."""
         cols = self.integer_cols
-        x = np.round(np.asarray(self.highs.getSolution().col_value)[cols])
+        if x is None:
+            x = np.asarray(self.highs.getSolution().col_value)
+        x = np.round(x[cols])
         self.highs.changeColsBounds(len(cols), cols, x, x)
         self.set_integrality(cols, False)
         self.integers_fixed = True

@@ -13,10 +13,15 @@ from typing import Any
 
 import highspy
 import pyomo.core as pyo
+from pyomo.common.collections import ComponentMap
 
 from chipalloc.model import PFLOPS, USD
+from chipalloc.model.projects import first_mw_starts
 from chipalloc.solve.backend.highs_model import HighsModel, Run, new_highs
 from chipalloc.solve.backend.options import SolveOptions, method_options, resolve_method
+
+START_MOVES = 3
+"""How often a MIP plan's project starts are moved to their first MW (``_solve_fixed``)."""
 
 
 @dataclass
@@ -196,18 +201,47 @@ class Solver:
             return Outcome(
                 status, None, time.perf_counter() - start, run.iterations, message, **mip
             )
-        hm = self.highs_model
-        hm.fix_integers()
-        fixed = hm.run({"solver": "simplex", "time_limit": highspy.kHighsInf})
+        fixed = self._solve_fixed()
         if fixed.status != "optimal":
-            hm.restore_integers()
             message = f"the LP with the integers fixed is {fixed.text}"
             return Outcome("error", None, time.perf_counter() - start, run.iterations, message)
-        hm.load_solution()
+        hm = self.highs_model
         self._start = hm.highs.getSolution().col_value
         message = "" if status == "optimal" else f"{run.message}; the plan is the best found"
         seconds = time.perf_counter() - start
         return Outcome(status, self.objective_value(), seconds, run.iterations, message, **mip)
+
+    def _solve_fixed(self) -> Run:
+        """Solve the LP with the MIP's integers fixed and load its solution. Each project's
+        start is first moved to its first MW (``first_mw_starts``, MODEL.md 7.2), again while
+        the fixed LP moves the first MW (at most ``START_MOVES`` times); if the fixed LP
+        cannot take a move (a period's capex budget), the incumbent as found is fixed."""
+        hm = self.highs_model
+        incumbent = hm.solution_with({})
+        hm.load_solution()
+        moves = ComponentMap()
+        for _ in range(START_MOVES):
+            more = first_mw_starts(self.model)
+            if not more:
+                break
+            moves.update(more)
+            if self._run_fixed(hm.solution_with(moves, incumbent)).status != "optimal":
+                moves = ComponentMap()
+                break
+            hm.load_solution()
+        fixed = self._run_fixed(hm.solution_with(moves, incumbent))
+        if fixed.status == "optimal":
+            hm.load_solution()
+        else:
+            hm.restore_integers()
+        return fixed
+
+    def _run_fixed(self, x) -> Run:
+        """Run the LP with every integer column fixed at its value in ``x``."""
+        hm = self.highs_model
+        hm.restore_integers()
+        hm.fix_integers(x)
+        return hm.run({"solver": "simplex", "time_limit": highspy.kHighsInf})
 
     def _retry_without_presolve(self, run: Run) -> bool:
         """Whether ``choose``'s interior point stopped without converging, with presolve on.

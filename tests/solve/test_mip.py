@@ -333,6 +333,32 @@ def test_a_v1_scenario_stays_the_lp(tmp_path):
     assert run.results.discrete == {}
 
 
+def test_a_plan_within_the_gap_starts_its_project_at_its_first_mw(tmp_path):
+    """Demand 0 then 1,000 PFLOPS: A builds 1 MW in P1 (1,000 USD) with a fixed cost of 500,
+    discounted at 8 % a year (d_P1 = 1/1.08). Started in P1 the project costs
+    1,500 / 1.08 = 1,388.89 USD; started in P0 (before its first MW), 1,000 / 1.08 + 500 =
+    1,425.93. A MIP start in P0 at gap 1,000 % is accepted as it is; the plan reported
+    starts in P1, where MODEL.md 7.2 reports it, at the lower cost."""
+    from chipalloc.solve.backend.options import SolveOptions
+    from chipalloc.solve.backend.solver import Solver
+
+    sc = scenario(
+        tmp_path,
+        periods=periods(2, [0.0, 1000.0]),
+        chip_supply=supply("X", 2, 10_000.0, 0.0),
+        sites=[own_builder(build_fixed_cost_usd=500.0)],
+        site_power=power("A", 2, 0.0),
+    )
+    m = build_model(sc)
+    solver = Solver(m, SolveOptions(mip_gap=10.0))
+    solver.start_by_name({"start[A,P0]": 1.0, "build[A,P1]": 1.0, "buy[X,A,P1]": 1.0})
+    outcome = solver.solve()
+    assert outcome.status == "optimal"
+    assert outcome.mip_gap > 0.01
+    assert [m.start["A", p].value for p in ("P0", "P1")] == pytest.approx([0.0, 1.0])
+    assert outcome.objective == pytest.approx(1500.0 / 1.08)
+
+
 def everything(tmp_path):
     """Racks of 8 X, a project at A (fixed cost 100 USD, at least 2 MW), campuses, a cluster
     and two fabrics: the checker must accept the plan the MIP writes."""
