@@ -2,9 +2,9 @@
 
 The scenario is test_mip's racks case in two periods (discount rate 0): demand 100 PFLOPS
 of X (1 PFLOPS, lifetime one period) bought in racks of 72 at 10 USD a unit, so each period
-buys 2 racks, 144 units, 1,440 USD. A spy on
-``Solver.solve`` reads HiGHS's own ``mip_rel_gap`` after each MIP solve: the gap asked for
-on the command line must be the one HiGHS ran with, in every solve of the command.
+buys 2 racks, 144 units, 1,440 USD. The ``gaps`` fixture (conftest.py) reads HiGHS's own
+``mip_rel_gap`` after each MIP solve: the gap asked for on the command line must be the one
+HiGHS ran with, in every solve of the command.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import yaml
 from builders import chip, periods, power, site, supply, write_scenario
 from typer.testing import CliRunner
 
-from chipalloc.solve.backend.solver import Solver
 from chipalloc.solve.cli.app import app
 
 runner = CliRunner()
@@ -53,23 +52,6 @@ def racks(tmp_path, units_per_rack: int | None = 72):
         "price: {table: chip_supply, column: unit_cost_usd, scale: [0.5, 2.0]}\n"
     )
     return folder
-
-
-@pytest.fixture
-def gaps(monkeypatch) -> list[float]:
-    """HiGHS's ``mip_rel_gap`` after every MIP solve (an LP solve adds nothing)."""
-    seen: list[float] = []
-    solve = Solver.solve
-
-    def spy(self):
-        outcome = solve(self)
-        if outcome.problem == "mip":
-            value = self.highs.getOptionValue("mip_rel_gap")
-            seen.append(value[1] if isinstance(value, tuple) else value)
-        return outcome
-
-    monkeypatch.setattr(Solver, "solve", spy)
-    return seen
 
 
 def run(*args: str) -> None:
