@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -200,6 +200,7 @@ def solve(
     method: str = "choose",
     solver_log: str | Path | None = None,
     highs_options: dict[str, Any] | list[str] | None = None,
+    mip_gap: float = 1e-4,
     options: SolveOptions | None = None,
     progress: Callable[[], AbstractContextManager[Any]] | None = None,
     timings: dict[str, float] | None = None,
@@ -209,7 +210,8 @@ def solve(
     ``variant`` and ``edits`` are applied first (as in ``load``). Solver options:
     ``time_limit`` (seconds), ``threads``, ``method`` (choose, simplex, ipm, ipm-nox,
     pdlp), ``solver_log`` (a file for HiGHS's log), ``highs_options`` (any HiGHS option,
-    a dict or ``NAME=VALUE`` texts), or a ready ``options``. ``progress`` is a context
+    a dict or ``NAME=VALUE`` texts), ``mip_gap`` (the relative gap a MIP must be proved
+    within, MODEL.md 7.5), or a ready ``options``. ``progress`` is a context
     manager factory wrapped around the solver run (the CLI's spinner). A failed solve is
     a ``Result`` too: check ``result.status``.
     """
@@ -225,6 +227,7 @@ def solve(
             method=method,
             solver_log=Path(solver_log) if solver_log else None,
             highs_options=dict(highs_options or {}),
+            mip_gap=mip_gap,
         )
     run = pipeline.solve(sc, options, timings, progress=progress or nullcontext)
     return Result(sc, run, options)
@@ -236,6 +239,13 @@ def _runs(table: pd.DataFrame, rows: list[dict[str, Any]], seconds: float) -> pd
     return table
 
 
+def _with_gap(options: SolveOptions | None, mip_gap: float | None) -> SolveOptions:
+    """``options`` (default ``SolveOptions()``) with the relative gap ``mip_gap`` every MIP
+    point of a study is proved within; None keeps the options' own (default 1e-4)."""
+    options = options or SolveOptions()
+    return options if mip_gap is None else replace(options, mip_gap=mip_gap)
+
+
 def sweep(
     scenario: ScenarioLike = None,
     edits: Edits | dict[str, Any] | None = None,
@@ -244,6 +254,7 @@ def sweep(
     workers: int | None = 1,
     scheduler: str | None = None,
     progress: bool = False,
+    mip_gap: float | None = None,
     options: SolveOptions | None = None,
 ) -> pd.DataFrame:
     """sweep.csv: the scenario over a range of one edit (a line) or a grid of two.
@@ -253,7 +264,9 @@ def sweep(
     "scale": "0.8:1.2:5"}``. One row per point: value_1[, value_2], status, message,
     objective (in ``objective_unit``), costs, compute, slopes. ``workers`` (default 1, None:
     every core) and ``scheduler`` (a Dask address) run points in parallel. The rows of every
-    run are in ``table.attrs["runs"]``, the wall time in ``table.attrs["seconds"]``.
+    run are in ``table.attrs["runs"]``, the wall time in ``table.attrs["seconds"]``. On a MIP
+    scenario (MODEL.md section 7) each point is proved within ``mip_gap`` (default: the
+    ``options``' gap, 1e-4) and its row holds ``problem`` and the gap proved, ``mip_gap``.
     """
     from chipalloc.solve.whatif.parallel import run_cases
     from chipalloc.solve.whatif.study import SpecError
@@ -266,8 +279,8 @@ def sweep(
     axes = [parse_axis(a) for a in raw]
     start = time.perf_counter()
     rows = run_cases(
-        sc, sweep_cases(axes), options, workers=workers, scheduler=scheduler, title="sweep",
-        progress=progress,
+        sc, sweep_cases(axes), _with_gap(options, mip_gap), workers=workers,
+        scheduler=scheduler, title="sweep", progress=progress,
     )  # fmt: skip
     table = pd.DataFrame(rows)
     table.insert(table.columns.get_loc("objective") if "objective" in table else len(table.columns),
@@ -285,12 +298,15 @@ def tornado(
     workers: int | None = 1,
     scheduler: str | None = None,
     progress: bool = False,
+    mip_gap: float | None = None,
     options: SolveOptions | None = None,
 ) -> pd.DataFrame:
     """tornado.csv: the low and high case of each uncertain parameter, widest swing first.
 
     ``spec`` maps each parameter name to ``{low: edit(s), high: edit(s)}`` or to a swept edit
     with two values (a dict, or a YAML file). Objectives are in the ``objective_unit`` column.
+    A MIP's cases are proved within ``mip_gap`` (as in ``sweep``); their proved gaps are
+    ``low_mip_gap``, ``high_mip_gap`` and ``base_mip_gap``.
     """
     from chipalloc.solve.whatif.parallel import run_cases
     from chipalloc.solve.whatif.tornado import parse_tornado, tornado_cases, tornado_table
@@ -303,8 +319,8 @@ def tornado(
     parameters = parse_tornado(spec)
     start = time.perf_counter()
     rows = run_cases(
-        sc, tornado_cases(parameters), options, workers=workers, scheduler=scheduler,
-        title="tornado", progress=progress,
+        sc, tornado_cases(parameters), _with_gap(options, mip_gap), workers=workers,
+        scheduler=scheduler, title="tornado", progress=progress,
     )  # fmt: skip
     table = tornado_table(rows)
     table.insert(table.columns.get_loc("swing") + 1, "objective_unit", objective_unit(sc))
@@ -319,12 +335,14 @@ def compare(
     workers: int | None = 1,
     scheduler: str | None = None,
     progress: bool = False,
+    mip_gap: float | None = None,
     options: SolveOptions | None = None,
 ) -> pd.DataFrame:
     """compare.csv: the base and each variant (default: every variant), with deltas.
 
     ``overrides`` is a variants file or a dict of variant -> edits (default: the scenario's
-    variants.yaml). One row per run, base first; ``<metric>_delta`` = variant - base.
+    variants.yaml). One row per run, base first; ``<metric>_delta`` = variant - base. A MIP's
+    runs are proved within ``mip_gap`` (as in ``sweep``), each row with its ``mip_gap``.
     """
     from chipalloc.solve.whatif.compare import compare_table, variant_cases
     from chipalloc.solve.whatif.parallel import run_cases
@@ -337,8 +355,8 @@ def compare(
 
     start = time.perf_counter()
     rows = run_cases(
-        sc, cases, options, workers=workers, scheduler=scheduler, title="compare",
-        progress=progress,
+        sc, cases, _with_gap(options, mip_gap), workers=workers, scheduler=scheduler,
+        title="compare", progress=progress,
     )  # fmt: skip
     table = compare_table(rows)
     return _runs(table, rows, time.perf_counter() - start)
@@ -370,11 +388,11 @@ def pareto(
 
     sc = _scenario(scenario, variant, None)
     found, periods = parse_group(group, sc), parse_window(window, sc)
-    study = partial(ParetoStudy, group=found, window=periods, mip_gap=mip_gap)
+    study = partial(ParetoStudy, group=found, window=periods)
     start = time.perf_counter()
     rows = run_cases(
-        sc, [CapCase(float(c)) for c in caps], options, workers=workers, scheduler=scheduler,
-        title="pareto", progress=progress, study=study,
+        sc, [CapCase(float(c)) for c in caps], _with_gap(options, mip_gap), workers=workers,
+        scheduler=scheduler, title="pareto", progress=progress, study=study,
     )  # fmt: skip
     table = _runs(pd.DataFrame(rows), rows, time.perf_counter() - start)
     table.attrs.update(group=found, window=periods)
@@ -423,11 +441,11 @@ def alternatives(
     keys += [f"mga-{i}" for i in range(1, directions + 1)]
     folders = folder_names(keys)
     cases = extreme_cases(found, folders) + mga_cases(found, directions, seed, folders)
-    study = partial(AlternativesStudy, groups=found, window=periods, slack=slack, mip_gap=mip_gap)
+    study = partial(AlternativesStudy, groups=found, window=periods, slack=slack)
     start = time.perf_counter()
     rows = run_cases(
-        sc, cases, options, workers=workers, scheduler=scheduler, title="alternatives",
-        progress=progress, study=study,
+        sc, cases, _with_gap(options, mip_gap), workers=workers, scheduler=scheduler,
+        title="alternatives", progress=progress, study=study,
     )  # fmt: skip
     optimum = next((r["optimum"] for r in rows if r.get("optimum")), None)
     table, files = alternatives_table(rows, cases, optimum)

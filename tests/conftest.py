@@ -10,6 +10,7 @@ from builders import write_scenario
 
 from chipalloc.data import load_scenario
 from chipalloc.solve.backend.options import SolveOptions
+from chipalloc.solve.backend.solver import Solver
 from chipalloc.solve.pipeline import Run, solve, write
 from chipalloc.solve.results.checker import check_results
 
@@ -30,3 +31,21 @@ def solve_case(tmp_path: Path) -> Callable[..., Run]:
         return result
 
     return run
+
+
+@pytest.fixture
+def gaps(monkeypatch) -> list[float]:
+    """HiGHS's own ``mip_rel_gap`` after every MIP solve in this process (an LP adds none):
+    the gap each MIP really ran with."""
+    seen: list[float] = []
+    solve = Solver.solve
+
+    def spy(self):
+        outcome = solve(self)
+        if outcome.problem == "mip":
+            value = self.highs.getOptionValue("mip_rel_gap")
+            seen.append(value[1] if isinstance(value, tuple) else value)
+        return outcome
+
+    monkeypatch.setattr(Solver, "solve", spy)
+    return seen

@@ -20,6 +20,7 @@ from rich.table import Table
 from chipalloc.solve.cli.common import (
     DebugOpt,
     ForceOpt,
+    MipGapOpt,
     OutOpt,
     OverridesOpt,
     QuietOpt,
@@ -40,7 +41,7 @@ from chipalloc.solve.cli.common import (
     show,
     write_tables,
 )
-from chipalloc.solve.cli.pareto import GroupOpt, MipGapOpt, WindowOpt, read_groups
+from chipalloc.solve.cli.pareto import GroupOpt, WindowOpt, read_groups
 
 
 def alternatives(

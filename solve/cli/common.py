@@ -49,10 +49,27 @@ SchedulerOpt = Annotated[
 ]
 ForceOpt = Annotated[bool, typer.Option(help="Replace an existing output folder.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")]
+MipGapOpt = Annotated[
+    float,
+    typer.Option(
+        "--mip-gap",
+        help="Relative gap a MIP (a scenario with section 7 features) must be proved within.",
+        min=0,
+    ),
+]
+"""HiGHS's ``mip_rel_gap`` for every solve of a command (MODEL.md 7.5); an LP ignores it."""
 
 
 def objective_unit(sc) -> str:
     return "PFLOPS-years" if sc.settings.objective == "max_compute" else "USD"
+
+
+def mip_meta(sc, mip_gap: float) -> dict[str, Any]:
+    """A study's ``<kind>.json`` entries for a MIP scenario: ``problem`` and the gap asked for
+    (each point's proved gap is its row's ``mip_gap``); none for an LP."""
+    from chipalloc.data.discrete import is_mip
+
+    return {"problem": "mip", "mip_gap_requested": mip_gap} if is_mip(sc) else {}
 
 
 def show(value: Any, unit: str) -> str:

@@ -11,6 +11,7 @@ from rich.table import Table
 from chipalloc.solve.cli.common import (
     DebugOpt,
     ForceOpt,
+    MipGapOpt,
     OutOpt,
     OverridesOpt,
     QuietOpt,
@@ -22,6 +23,7 @@ from chipalloc.solve.cli.common import (
     guard,
     inputs_of,
     load,
+    mip_meta,
     objective_unit,
     printable,
     run_study,
@@ -37,6 +39,7 @@ def compare(
         list[str] | None,
         typer.Option("--variant", help="Variant to compare (repeat; default all)."),
     ] = None,
+    mip_gap: MipGapOpt = 1e-4,
     out: OutOpt = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
@@ -47,11 +50,13 @@ def compare(
     """Solve the base and each variant; write compare.csv side by side with deltas."""
     guard(
         debug,
-        lambda: _compare(scenario, overrides, variant or [], out, workers, scheduler, force, quiet),
+        lambda: _compare(
+            scenario, overrides, variant or [], mip_gap, out, workers, scheduler, force, quiet
+        ),
     )
 
 
-def _compare(scenario, overrides, variants, out, workers, scheduler, force, quiet) -> None:
+def _compare(scenario, overrides, variants, mip_gap, out, workers, scheduler, force, quiet):
     from chipalloc.data import BASE_DIR, ScenarioError, load_overrides
     from chipalloc.solve import api
     from chipalloc.solve.whatif.compare import variant_cases
@@ -67,7 +72,13 @@ def _compare(scenario, overrides, variants, out, workers, scheduler, force, quie
     target, table, seconds = run_study(
         sc,
         lambda: api.compare(
-            sc, variants, edits, workers=workers, scheduler=scheduler, progress=not quiet
+            sc,
+            variants,
+            edits,
+            workers=workers,
+            scheduler=scheduler,
+            progress=not quiet,
+            mip_gap=mip_gap,
         ),
         "compare",
         "run",
@@ -80,6 +91,7 @@ def _compare(scenario, overrides, variants, out, workers, scheduler, force, quie
         "overrides": str(path),
         "objective_unit": objective_unit(sc),
         "seconds": seconds,
+        **mip_meta(sc, mip_gap),
     }
     write_tables(target, {"compare": table}, {"compare": meta}, force, protect)
     if not quiet:

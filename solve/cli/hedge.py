@@ -10,6 +10,7 @@ import typer
 from chipalloc.solve.cli.common import (
     EXIT,
     DebugOpt,
+    MipGapOpt,
     ScenarioArg,
     check_out,
     console,
@@ -52,6 +53,7 @@ def hedge(
         str,
         typer.Option(help="HiGHS method: choose (by size), simplex, ipm, ipm-nox, pdlp."),
     ] = "choose",
+    mip_gap: MipGapOpt = 1e-4,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     force: Annotated[
         bool, typer.Option(help="Replace an existing results folder that chipalloc wrote.")
@@ -63,12 +65,14 @@ def hedge(
     guard(
         debug,
         lambda: _hedge(
-            scenario, futures, out, risk, alpha, weight, time_limit, threads, method, quiet, force
+            scenario, futures, out, risk, alpha, weight, time_limit, threads, method, mip_gap,
+            quiet, force,
         ),
-    )
+    )  # fmt: skip
 
 
-def _hedge(scenario, futures, out, risk, alpha, weight, time_limit, threads, method, quiet, force):
+def _hedge(scenario, futures, out, risk, alpha, weight, time_limit, threads, method, mip_gap,
+           quiet, force):  # fmt: skip
     from chipalloc.data import ScenarioError
     from chipalloc.data.futures import MEASURES, load_futures
     from chipalloc.solve.backend.options import METHODS, SolveOptions
@@ -91,7 +95,7 @@ def _hedge(scenario, futures, out, risk, alpha, weight, time_limit, threads, met
     protect = inputs_of(sc, path)
     check_out(target, force, protect)
     warn(sc.warnings + [w for w in fs.warnings if w not in sc.warnings])
-    options = SolveOptions(time_limit=time_limit, threads=threads, method=method)
+    options = SolveOptions(time_limit=time_limit, threads=threads, method=method, mip_gap=mip_gap)
     try:
         h = run_hedge(fs, options)
     except HedgeFailed as failed:
@@ -212,4 +216,10 @@ def show_hedge(h) -> None:
             f"Planning for {everyone} futures{measure} {verb} {amount(abs(h.vss))} "
             f"{'more ' if h.vss < 0 and not h.maximise else ''}against planning for {ref} and "
             f"adapting later, in expectation (VSS = {'RP - EEV' if h.maximise else 'EEV - RP'})."
+        )
+    if h.outcome.problem == "mip":
+        console.print(
+            f"MIP: gap proved {h.outcome.mip_gap:.3g} (asked for "
+            f"{h.outcome.mip_gap_requested:g}); shadow prices are those of the LP with every "
+            "integer and binary variable fixed at its value"
         )

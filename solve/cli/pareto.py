@@ -17,6 +17,7 @@ from rich.table import Table
 from chipalloc.solve.cli.common import (
     DebugOpt,
     ForceOpt,
+    MipGapOpt,
     OutOpt,
     OverridesOpt,
     QuietOpt,
@@ -31,6 +32,7 @@ from chipalloc.solve.cli.common import (
     guard,
     inputs_of,
     load,
+    mip_meta,
     objective_unit,
     printable,
     report_failures,
@@ -47,10 +49,6 @@ GroupOpt = Annotated[
 WindowOpt = Annotated[
     str | None,
     typer.Option(help="Periods FROM:TO counted in S_g and T (default: the whole horizon)."),
-]
-MipGapOpt = Annotated[
-    float | None,
-    typer.Option("--mip-gap", help="Relative gap for a MIP scenario (section 7).", min=0),
 ]
 
 
@@ -87,7 +85,7 @@ def pareto(
         str, typer.Option(help="Caps on the group's share of PFLOPS-years, comma-separated.")
     ] = "0.6,0.5,0.4,0.3,0.2",
     window: WindowOpt = None,
-    mip_gap: MipGapOpt = None,
+    mip_gap: MipGapOpt = 1e-4,
     overrides: OverridesOpt = None,
     variant: VariantOpt = None,
     out: OutOpt = None,
@@ -137,6 +135,7 @@ def _pareto(scenario, groups, caps, window, mip_gap, overrides, variant, out, wo
         "failed": int((table["status"] != "optimal").sum()),
         "rebuilt": int(table["rebuilt"].fillna(False).astype(bool).sum()),
         "seconds": round(table.attrs["seconds"], 3),
+        **mip_meta(sc, mip_gap),
     }
     write_tables(
         target, {"pareto": table}, {"pareto": json.loads(json.dumps(meta))}, force, protect

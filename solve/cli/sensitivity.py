@@ -11,6 +11,7 @@ from chipalloc.solve.cli.common import (
     EXIT,
     DebugOpt,
     ForceOpt,
+    MipGapOpt,
     OutOpt,
     OverridesOpt,
     QuietOpt,
@@ -36,15 +37,18 @@ def sensitivity(
     overrides: OverridesOpt = None,
     variant: VariantOpt = None,
     top: Annotated[int, typer.Option(help="Rows shown per table.", min=1)] = 10,
+    mip_gap: MipGapOpt = 1e-4,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """LP sensitivity report: ranging of costs and right-hand sides, duals, reduced costs."""
-    guard(debug, lambda: _sensitivity(scenario, out, overrides, variant, top, force, quiet))
+    guard(
+        debug, lambda: _sensitivity(scenario, out, overrides, variant, top, mip_gap, force, quiet)
+    )
 
 
-def _sensitivity(scenario, out, overrides, variant, top, force, quiet) -> None:
+def _sensitivity(scenario, out, overrides, variant, top, mip_gap, force, quiet) -> None:
     from chipalloc.solve.backend.options import SolveOptions
     from chipalloc.solve.explain.binding import binding_constraints
     from chipalloc.solve.pipeline import solve
@@ -56,7 +60,7 @@ def _sensitivity(scenario, out, overrides, variant, top, force, quiet) -> None:
     target = out or default_out(sc, "-sensitivity")
     protect = inputs_of(sc, overrides)
     check_out(target, force, protect)
-    run = solve(sc, SolveOptions(method="simplex"))
+    run = solve(sc, SolveOptions(method="simplex", mip_gap=mip_gap))
     if run.outcome.status != "optimal":
         explain(run)
         raise typer.Exit(EXIT.get(run.outcome.status, 1))

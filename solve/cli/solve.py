@@ -14,6 +14,7 @@ import typer
 from chipalloc.solve.cli.common import (
     EXIT,
     DebugOpt,
+    MipGapOpt,
     OverridesOpt,
     ScenarioArg,
     VariantOpt,
@@ -57,13 +58,7 @@ def solve(
             "method's own options."
         ),
     ] = None,
-    mip_gap: Annotated[
-        float,
-        typer.Option(
-            help="Relative gap a MIP (a scenario with section 7 features) must be proved within.",
-            min=0,
-        ),
-    ] = 1e-4,
+    mip_gap: MipGapOpt = 1e-4,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     force: Annotated[
         bool, typer.Option(help="Replace an existing results folder that chipalloc wrote.")

@@ -12,6 +12,7 @@ from rich.table import Table
 from chipalloc.solve.cli.common import (
     DebugOpt,
     ForceOpt,
+    MipGapOpt,
     OutOpt,
     OverridesOpt,
     QuietOpt,
@@ -24,6 +25,7 @@ from chipalloc.solve.cli.common import (
     guard,
     inputs_of,
     load,
+    mip_meta,
     objective_unit,
     printable,
     read_spec,
@@ -48,6 +50,7 @@ def sweep(
     spec: Annotated[
         Path | None, typer.Option(help="YAML file: a list of one or two swept edits.")
     ] = None,
+    mip_gap: MipGapOpt = 1e-4,
     overrides: OverridesOpt = None,
     variant: VariantOpt = None,
     out: OutOpt = None,
@@ -61,12 +64,14 @@ def sweep(
     guard(
         debug,
         lambda: _sweep(
-            scenario, edit or [], spec, overrides, variant, out, workers, scheduler, force, quiet
+            scenario, edit or [], spec, mip_gap, overrides, variant, out, workers, scheduler,
+            force, quiet,
         ),
-    )
+    )  # fmt: skip
 
 
-def _sweep(scenario, edits, spec, overrides, variant, out, workers, scheduler, force, quiet):
+def _sweep(scenario, edits, spec, mip_gap, overrides, variant, out, workers, scheduler, force,
+           quiet):  # fmt: skip
     from chipalloc.solve import api
     from chipalloc.solve.report.html import write_study_png
     from chipalloc.solve.whatif.study import SpecError
@@ -87,7 +92,9 @@ def _sweep(scenario, edits, spec, overrides, variant, out, workers, scheduler, f
     del cases  # checked above, before the scenario is loaded; the API builds them again
     target, table, seconds = run_study(
         sc,
-        lambda: api.sweep(sc, raw, workers=workers, scheduler=scheduler, progress=not quiet),
+        lambda: api.sweep(
+            sc, raw, workers=workers, scheduler=scheduler, progress=not quiet, mip_gap=mip_gap
+        ),
         "sweep",
         "point",
         out,
@@ -103,6 +110,7 @@ def _sweep(scenario, edits, spec, overrides, variant, out, workers, scheduler, f
         "failed": int((table["status"] != "optimal").sum()),
         "rebuilt": int(table["rebuilt"].fillna(False).astype(bool).sum()),
         "seconds": seconds,
+        **mip_meta(sc, mip_gap),
     }
     write_tables(
         target,

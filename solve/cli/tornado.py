@@ -11,6 +11,7 @@ from rich.table import Table
 from chipalloc.solve.cli.common import (
     DebugOpt,
     ForceOpt,
+    MipGapOpt,
     OutOpt,
     OverridesOpt,
     QuietOpt,
@@ -23,6 +24,7 @@ from chipalloc.solve.cli.common import (
     guard,
     inputs_of,
     load,
+    mip_meta,
     objective_unit,
     printable,
     read_spec,
@@ -35,6 +37,7 @@ from chipalloc.solve.cli.common import (
 def tornado(
     scenario: ScenarioArg = None,
     spec: Annotated[Path, typer.Option(help="YAML: parameter -> {low: edits, high: edits}.")] = ...,
+    mip_gap: MipGapOpt = 1e-4,
     overrides: OverridesOpt = None,
     variant: VariantOpt = None,
     out: OutOpt = None,
@@ -47,11 +50,13 @@ def tornado(
     """Low and high case of each uncertain parameter: tornado.csv and tornado.png by swing."""
     guard(
         debug,
-        lambda: _tornado(scenario, spec, overrides, variant, out, workers, scheduler, force, quiet),
+        lambda: _tornado(
+            scenario, spec, mip_gap, overrides, variant, out, workers, scheduler, force, quiet
+        ),
     )
 
 
-def _tornado(scenario, spec, overrides, variant, out, workers, scheduler, force, quiet) -> None:
+def _tornado(scenario, spec, mip_gap, overrides, variant, out, workers, scheduler, force, quiet):
     from chipalloc.solve import api
     from chipalloc.solve.report.html import write_study_png
     from chipalloc.solve.whatif.study import SpecError
@@ -66,7 +71,9 @@ def _tornado(scenario, spec, overrides, variant, out, workers, scheduler, force,
     protect = inputs_of(sc, overrides, spec)
     target, table, seconds = run_study(
         sc,
-        lambda: api.tornado(sc, raw, workers=workers, scheduler=scheduler, progress=not quiet),
+        lambda: api.tornado(
+            sc, raw, workers=workers, scheduler=scheduler, progress=not quiet, mip_gap=mip_gap
+        ),
         "tornado",
         "run",
         out,
@@ -78,6 +85,7 @@ def _tornado(scenario, spec, overrides, variant, out, workers, scheduler, force,
         "objective_unit": objective_unit(sc),
         "spec": str(spec),
         "seconds": seconds,
+        **mip_meta(sc, mip_gap),
     }
     write_tables(target, {"tornado": table}, {"tornado": meta}, force, protect)
     write_study_png(target, "tornado")

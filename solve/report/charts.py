@@ -12,6 +12,7 @@ import math
 import pandas as pd
 
 from chipalloc.model.words import year_of
+from chipalloc.solve.report import mip
 from chipalloc.solve.report.data import SolveFolder
 from chipalloc.solve.report.figure import FAILED, Chart, Heatmap, Panel, Series
 from chipalloc.solve.report.palette import Palette
@@ -206,6 +207,7 @@ def shadow_price_chart(data: SolveFolder) -> Chart:
         f"{unit}: white means the site has spare power. Sites never at their limit are not "
         "shown; the colour scale is clipped at a robust top, the 95th percentile or less, so "
         "one expensive period does not wash out the rest (hover for exact values)."
+        + mip.duals_caption(data.summary)
     )
     heading = "Shadow price of power per site"
     height = 220 + 34 * max(len(grid), 2)

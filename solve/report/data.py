@@ -9,10 +9,12 @@ row 1) and the column.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from chipalloc.solve.report.mip import NUMERIC, TABLES
 
 KINDS = {
     "compare": "compare.csv",
@@ -22,6 +24,7 @@ KINDS = {
     "alternatives": "alternatives.csv",
 }
 TEXT_COLUMNS = ("period", "site", "operator", "chip", "vendor", "kind", "family", "unit")
+TEXT_COLUMNS += ("start_period", "cluster", "campus", "fabric")  # the MIP tables (report.mip)
 
 
 class ReportError(Exception):
@@ -95,6 +98,8 @@ class SolveFolder:
     costs: pd.DataFrame
     duals: pd.DataFrame
     periods: pd.DataFrame  # period, years, demand_pflops (NaN when unknown), compute, unmet
+    discrete: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """The MIP's racks, builds, clusters and fabrics tables the folder holds (MODEL.md 7.5)."""
 
     @property
     def order(self) -> list[str]:
@@ -106,7 +111,8 @@ class SolveFolder:
 
 
 def load_solve(folder: Path) -> SolveFolder:
-    """Read summary.json, plan.csv, sites.csv, costs.csv, duals.csv and periods.csv.
+    """Read summary.json, plan.csv, sites.csv, costs.csv, duals.csv and periods.csv, and
+    those of racks.csv, builds.csv, clusters.csv and fabrics.csv that exist (a MIP).
 
     periods.csv is optional (folders written before it existed): without it, the period
     order is costs.csv's, each period counts 0.25 years, demand is unknown and compute
@@ -149,7 +155,17 @@ def load_solve(folder: Path) -> SolveFolder:
         )
     else:
         periods = _periods_without_file(summary, plan, costs, sites)
-    return SolveFolder(summary, plan, sites, costs, duals, periods)
+    discrete = {
+        name: read_table(
+            folder,
+            name,
+            tuple(c for c in columns if c in NUMERIC),
+            tuple(c for c in columns if c not in NUMERIC),
+        )
+        for name, (_, columns) in TABLES.items()
+        if (folder / f"{name}.csv").is_file()
+    }
+    return SolveFolder(summary, plan, sites, costs, duals, periods, discrete)
 
 
 def _periods_without_file(

@@ -17,6 +17,7 @@ from pathlib import Path
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from chipalloc.solve.report import mip
 from chipalloc.solve.report.charts import Chart, solve_charts
 from chipalloc.solve.report.data import detect_kind, load_solve
 from chipalloc.solve.report.pages.alternatives import alternatives_page
@@ -78,7 +79,8 @@ def build_page(folder: Path, kind: str | None = None) -> Page:
     if kind == "solve":
         data = load_solve(folder)
         name = data.summary.get("scenario", Path(folder).name)
-        return Page(f"Plan for {name}", solve_summary(data), solve_charts(data))
+        tables = mip.tables_html(data.discrete)
+        return Page(f"Plan for {name}", solve_summary(data), solve_charts(data), tables)
     title, summary, charts, tables = STUDIES[kind](Path(folder))
     scenario = study_meta(folder, kind).get("scenario")
     return Page(f"{title} for {scenario}" if scenario else title, summary, charts, tables)

@@ -24,7 +24,8 @@ MAX_PANELS = 12
 KEY = ("objective", "total_cost_usd", "compute_pflops_years", "shortfall_pflops_years", "built_mw")
 """The outputs a planner compares first."""
 NOT_OUTPUTS = re.compile(
-    r"^(point|value(_\d+)?|seconds|iterations|rebuilt|slope_\d+|swing)$|delta|_change$|_pct$"
+    r"^(point|value(_\d+)?|seconds|iterations|rebuilt|slope_\d+|swing|mip_gap)$"
+    r"|delta|_change$|_pct$"
 )
 SUFFIX_UNITS = [
     ("_pflops_years", "PFLOPS-years"),

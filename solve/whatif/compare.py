@@ -20,6 +20,9 @@ LEAD = ["variant", "status", "message", "objective", "objective_delta", "objecti
 QUIET = {"rebuilt", "iterations", "seconds"}
 """Columns of a case row that say how it ran, not what it found (and the dual_ columns,
 which name different rows from run to run): not compared."""
+AS_IS = {"mip_gap"}
+"""Kept, after the metrics, but not compared: a MIP run's proved gap says how close it is to
+its own optimum, and variant - base of two gaps means nothing."""
 
 
 def variant_cases(overrides: dict[str, list[dict[str, Any]]], variants: list[str]) -> list[Case]:
@@ -45,7 +48,9 @@ def compare_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     frame = frame.drop(columns=[c for c in frame.columns if c in QUIET or c.startswith("dual_")])
     metrics = [
-        c for c in frame.columns if c not in LEAD and pd.api.types.is_numeric_dtype(frame[c])
+        c
+        for c in frame.columns
+        if c not in LEAD and c not in AS_IS and pd.api.types.is_numeric_dtype(frame[c])
     ]
     base = frame.iloc[0]
     ok = frame["status"] == "optimal"

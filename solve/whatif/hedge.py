@@ -23,7 +23,7 @@ Measures (min_cost; max_compute in brackets): EVPI = RP - WS (WS - RP), VSS = EE
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,7 @@ from chipalloc.model import PFLOPS, USD
 from chipalloc.model.extensive import COMMON_DECISIONS, build_extensive, relax
 from chipalloc.solve.backend.options import SolveOptions
 from chipalloc.solve.backend.solver import Outcome, Solver
-from chipalloc.solve.results.extract import Results, extract
+from chipalloc.solve.results.extract import Results, extract, mip_summary
 
 
 class HedgeFailed(Exception):
@@ -145,10 +145,13 @@ def committed_vars(block: pyo.Block, committed: frozenset) -> list:
 
 
 def _record(outcome: Outcome) -> dict:
+    """One solve's entry of summary.json ``solves`` (a MIP's with the gap it proved)."""
+    gap = {"mip_gap": outcome.mip_gap} if outcome.problem == "mip" else {}
     return {
         "status": outcome.status,
         "seconds": round(outcome.seconds, 4),
         "iterations": outcome.iterations,
+        **gap,
     }
 
 
@@ -296,7 +299,8 @@ def _least_expected_among_worst(m, solver: Solver, outcome: Outcome, maximise, s
     """worst_case's plans are far from unique (every future may be pushed up to the worst
     one's Z_f). Second, warm solve: t <= t* (1 + 1e-9) (max_compute: t >= t* (1 - 1e-9)) and
     the expected objective sum pi_f Z_f instead of t (mutable weights and a bound: no
-    reload). The objective reported stays t*."""
+    reload). The objective reported stays t*, with the gap and bound of the solve that
+    found it (a MIP)."""
     start = time.perf_counter()
     t_star = float(solver.values([m.worst])[0])
     room = WORST_CASE_SLACK * max(1.0, abs(t_star))
@@ -311,11 +315,10 @@ def _least_expected_among_worst(m, solver: Solver, outcome: Outcome, maximise, s
     _timed(timings, "extensive", start)
     if second.status != "optimal":
         raise HedgeFailed("the extensive form (least expected among worst)", None, solver, second)
-    return Outcome(
-        "optimal",
-        outcome.objective,
-        outcome.seconds + second.seconds,
-        (outcome.iterations or 0) + (second.iterations or 0),
+    return replace(
+        outcome,
+        seconds=outcome.seconds + second.seconds,
+        iterations=(outcome.iterations or 0) + (second.iterations or 0),
     )
 
 
@@ -337,7 +340,7 @@ def summary(h: Hedge) -> dict:
         "eev_infeasible": list(h.eev_infeasible),
         "commit_through": fs.commit_through,
         "reference": fs.reference,
-        "problem": "lp",
+        **mip_summary(h.outcome),
         "futures": {
             f.name: {
                 "probability": f.probability,

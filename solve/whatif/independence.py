@@ -69,14 +69,6 @@ def is_mip(model: pyo.ConcreteModel) -> bool:
     return False
 
 
-def with_gap(options: SolveOptions, model, gap: float | None) -> SolveOptions:
-    """``options`` with HiGHS's ``mip_rel_gap`` when ``model`` is a MIP (else unchanged)."""
-    if gap is None or not is_mip(model):
-        return options
-    merged = {**options.highs_options, "mip_rel_gap": gap}
-    return replace(options, highs_options=merged)
-
-
 @dataclass
 class CapCase:
     """One point of the frontier: the cap eps on S_g / T."""
@@ -127,13 +119,11 @@ class ParetoStudy:
         options: SolveOptions | None = None,
         group: Group | None = None,
         window: list[str] | None = None,
-        mip_gap: float | None = None,
     ) -> None:
         self.base = base
         self.options = options or SolveOptions()
         self.group = group
         self.window = window or list(base.period_labels)
-        self.mip_gap = mip_gap
         self.solver: Solver | None = None
         self.mip = False
 
@@ -145,7 +135,7 @@ class ParetoStudy:
         define_metrics(m, self.base, [self.group], self.window)
         define_independence(m, self.group.label)
         self.mip = is_mip(m)
-        self.solver = Solver(m, with_gap(self.options, m, self.mip_gap))
+        self.solver = Solver(m, self.options)
         return True
 
     def evaluate(self, case: CapCase) -> dict[str, Any]:
@@ -170,6 +160,8 @@ class ParetoStudy:
             row["rebuilt"] = row["rebuilt"] or "structure" in self.solver.highs_model.solved_changes
             row.update(status=outcome.status, message=_message(outcome))
             row["iterations"] = outcome.iterations
+            if outcome.problem == "mip":
+                row.update(problem="mip", mip_gap=outcome.mip_gap)
             if outcome.status == "optimal":
                 row.update(self._point(outcome))
         except Exception as error:  # one failed cap never stops the others
@@ -206,7 +198,6 @@ class AlternativesStudy:
         groups: list[Group] | None = None,
         window: list[str] | None = None,
         slack: float = 0.01,
-        mip_gap: float | None = 1e-9,
         plans: bool = True,
     ) -> None:
         self.base = base
@@ -214,7 +205,6 @@ class AlternativesStudy:
         self.groups = groups or []
         self.window = window or list(base.period_labels)
         self.slack = slack
-        self.mip_gap = mip_gap
         self.plans = plans
         self.solver: Solver | None = None
         self.optimum: dict[str, Any] | None = None
@@ -233,7 +223,7 @@ class AlternativesStudy:
         define_near_optimal(m, sc)
         define_alternative_objective(m, sc)
         self.minimise = sc.settings.objective == "min_cost"
-        self.solver = Solver(m, with_gap(self.options, m, self.mip_gap))
+        self.solver = Solver(m, self.options)
         outcome = self.solver.solve()
         if outcome.status != "optimal":
             self.failure = (outcome.status, "the scenario itself: " + _message(outcome))

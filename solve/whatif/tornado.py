@@ -72,6 +72,8 @@ TORNADO_COLUMNS = [
     "low_message",
     "high_message",
 ]
+MIP_COLUMNS = ["base_mip_gap", "low_mip_gap", "high_mip_gap"]
+"""The gap each case proved, after TORNADO_COLUMNS, when the scenario is a MIP."""
 
 
 def tornado_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -89,8 +91,13 @@ def tornado_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
         entry[f"{side}_delta"] = value - base_objective
         entry[f"{side}_status"] = r["status"]
         entry[f"{side}_message"] = r["message"]
+        if "mip_gap" in r:
+            entry[f"{side}_mip_gap"] = r["mip_gap"]
     frame = pd.DataFrame(list(out.values()))
     frame["base_objective"] = base_objective
+    if "mip_gap" in base:
+        frame["base_mip_gap"] = base["mip_gap"]
     frame["swing"] = (frame["high_objective"] - frame["low_objective"]).abs()
     frame = frame.sort_values("swing", ascending=False, na_position="last", kind="stable")
-    return frame[TORNADO_COLUMNS].reset_index(drop=True)
+    columns = TORNADO_COLUMNS + [c for c in MIP_COLUMNS if c in frame]
+    return frame[columns].reset_index(drop=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from chipalloc.solve.report import mip
 from chipalloc.solve.report.data import ReportError, read_table
 from chipalloc.solve.report.figure import Chart, Panel, Series
 from chipalloc.solve.report.palette import Palette
@@ -93,7 +94,8 @@ def compare_page(folder: Path) -> tuple[str, Summary, list[Chart], list[str]]:
     frame = tidy(read_table(folder, "compare", text=("variant",)))
     if frame.empty:
         raise ReportError("compare.csv: no rows")
-    unit = study_meta(folder, "compare").get("objective_unit")
+    meta = study_meta(folder, "compare")
+    unit = meta.get("objective_unit")
     is_base = frame["variant"] == "base"
     base = int(is_base.idxmax()) if is_base.any() else 0
     base_name = frame.at[base, "variant"]
@@ -117,6 +119,7 @@ def compare_page(folder: Path) -> tuple[str, Summary, list[Chart], list[str]]:
         ("Variants", ", ".join(frame["variant"])),
         ("Base", base_name),
         ("Not optimal", [f"{r.variant}: {r.status}" for r in frame[~ok].itertuples()] or "none"),
+        *mip.study_rows(meta, frame),
     ]
     for c in key:
         values = zip(frame["variant"], frame[c], strict=True)

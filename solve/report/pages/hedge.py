@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from chipalloc.solve.report import mip
 from chipalloc.solve.report.data import ReportError, read_table
 from chipalloc.solve.report.figure import Chart, Panel, Series
 from chipalloc.solve.report.palette import Palette
@@ -97,6 +98,7 @@ def hedge_page(folder: Path):
         ("Futures", ", ".join(frame["future"])),
         ("Measure", str(s.get("measure", "expected"))),
         ("Committed through", str(s.get("commit_through", ""))),
+        *mip.summary_rows(s),
         ("RP (expected, hedged plan)", show(s.get("rp"))),
         ("WS (expected, perfect foresight)", show(s.get("ws"))),
         ("EVPI (what knowing the future is worth)", show(s.get("evpi"))),

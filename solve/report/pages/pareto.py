@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from chipalloc.solve.report import mip
 from chipalloc.solve.report.data import read_table
 from chipalloc.solve.report.figure import FAILED, Chart, Panel, Series
 from chipalloc.solve.report.panels import amount, html_table, ok_rows, study_meta
@@ -19,9 +20,10 @@ from chipalloc.solve.report.panels import amount, html_table, ok_rows, study_met
 Summary = list[tuple[str, str | list[str]]]
 
 
-def pareto_chart(frame: pd.DataFrame, group: str, unit: str) -> Chart:
-    """Objective (``unit``) against the cap in %, and marginal cost per point of cap.
-    report.html, charts/pareto.png and the pareto.png of ``chipalloc pareto``."""
+def pareto_chart(frame: pd.DataFrame, group: str, unit: str, duals_note: str = "") -> Chart:
+    """Objective (``unit``) against the cap in %, and marginal cost per point of cap (a dual:
+    ``duals_note`` closes the caption). report.html, charts/pareto.png and the pareto.png of
+    ``chipalloc pareto``."""
     ok = ok_rows(frame)
     good, failed = frame[ok], frame[~ok]
     x = (good["cap"] * 100).tolist()
@@ -59,6 +61,7 @@ def pareto_chart(frame: pd.DataFrame, group: str, unit: str) -> Chart:
         f"Left: the objective when {group}'s share of PFLOPS-years is capped (lower caps to "
         "the left of the highest); middle: what one more point off the cap costs (-mu T / 100, "
         "mu the cap's dual); right: the share the plan reaches. Red crosses: caps with no plan."
+        + duals_note
     )
     heading = f"The cost of independence from {group}"
     return Chart("pareto", "Cost of independence", caption, heading, panels, 3, 460)
@@ -89,6 +92,7 @@ def pareto_page(folder: Path) -> tuple[str, Summary, list[Chart], list[str]]:
     if len(failed):
         caps = zip(failed["cap"], failed["status"], strict=True)
         summary.append(("Not solved", [f"cap {c:.0%}: {s}" for c, s in caps]))
+    summary += mip.study_rows(meta, frame)
     header = ["cap", "status", "objective", "share reached", f"{unit} per point"]
     rows = [
         [
@@ -100,5 +104,5 @@ def pareto_page(folder: Path) -> tuple[str, Summary, list[Chart], list[str]]:
         ]
         for r in frame.to_dict("records")
     ]
-    charts = [pareto_chart(frame, group, unit)]
+    charts = [pareto_chart(frame, group, unit, mip.duals_caption(meta))]
     return "Cost of independence", summary, charts, [html_table(header, rows, "Caps")]

@@ -12,6 +12,7 @@ import pandas as pd
 
 from chipalloc.model import FAMILIES
 from chipalloc.model.words import money, year_of
+from chipalloc.solve.report import mip
 from chipalloc.solve.report.data import SolveFolder
 from chipalloc.solve.results.limits import sites_at_limit
 from chipalloc.solve.results.mix import chip_mix
@@ -80,7 +81,10 @@ def binding_limits(data: SolveFolder) -> list[str]:
 
 
 def solve_summary(data: SolveFolder) -> list[tuple[str, str | list[str]]]:
-    """(label, value) rows of the summary table; a list value is shown as bullet points."""
+    """(label, value) rows of the summary table; a list value is shown as bullet points.
+
+    A MIP's rows (``report.mip``) follow the objective, and the note on its shadow prices
+    follows the binding limits they find."""
     s = data.summary
     objective = float(s.get("objective") or 0.0)
     if data.maximise:
@@ -92,6 +96,7 @@ def solve_summary(data: SolveFolder) -> list[tuple[str, str | list[str]]]:
     rows = [
         ("Scenario", f"{s.get('scenario', '?')} ({s.get('status', '?')})"),
         ("Objective", goal),
+        *mip.summary_rows(s),
         ("Total cost", f"{money(float(s.get('total_cost_usd') or 0.0))} discounted"),
         ("Compute delivered", f"{float(s.get('compute_pflops_years') or 0.0):,.0f} PFLOPS-years"),
     ]
@@ -122,6 +127,7 @@ def solve_summary(data: SolveFolder) -> list[tuple[str, str | list[str]]]:
     rows.append((f"Share by operator in {last}", _shares(data, "operator")))
     rows.append((f"Share by vendor in {last}", _shares(data, "vendor")))
     rows.append(("Binding limits", binding_limits(data) or "none"))
+    rows += mip.duals_rows(s)
     if len(data.plan) and "fleet_units" in data.plan:
         mix = chip_mix(data.plan, data.order[-1] if data.order else None)
         rows.append((f"Chip mix per site in {data.order[-1] if data.order else ''}", _mix(mix)))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from chipalloc.solve.report import mip
 from chipalloc.solve.report.data import ReportError, read_table
 from chipalloc.solve.report.figure import FAILED, Chart, Panel, Series
 from chipalloc.solve.report.palette import Palette
@@ -32,10 +33,13 @@ from chipalloc.solve.report.panels import (
 Summary = list[tuple[str, str | list[str]]]
 
 
-def sweep_chart(frame: pd.DataFrame, swept: list[str], titles: list[str]) -> Chart:
+def sweep_chart(
+    frame: pd.DataFrame, swept: list[str], titles: list[str], duals_note: str = ""
+) -> Chart:
     """Small multiples: each output (its unit in the panel title) against value_1, one line
     per value_2 for a grid; points with no optimal plan are red crosses at the panel's
-    lowest value. report.html, charts/sweep.png and the sweep.png of ``chipalloc sweep``."""
+    lowest value; ``duals_note`` closes the caption when a panel draws shadow prices.
+    report.html, charts/sweep.png and the sweep.png of ``chipalloc sweep``."""
     x = swept[0]
     ok = ok_rows(frame)
     found = panels(frame, singles_only=len(swept) > 1)
@@ -71,6 +75,8 @@ def sweep_chart(frame: pd.DataFrame, swept: list[str], titles: list[str]) -> Cha
         drawn.append(Panel(series, panel.title, titles[0], categories=categories, zero=zero))
     caption = "One panel per output against the swept value; points with no optimal plan are "
     caption += "red crosses at the bottom of each panel (their reasons in the summary)."
+    if any(c.startswith("dual_") for p in found for c in p.columns):
+        caption += duals_note
     heading = f"Outputs against {titles[0]}"
     columns = min(3, max(len(drawn), 1))
     height = grid_height(len(drawn), columns)
@@ -103,12 +109,13 @@ def sweep_page(folder: Path) -> tuple[str, Summary, list[Chart], list[str]]:
         why = failed["message"] if "message" in failed else failed["status"]
         points = zip(failed[swept[0]], why, strict=True)
         summary.append(("Not solved", [f"{swept[0]} = {v}: {m}" for v, m in points]))
+    summary += mip.study_rows(meta, frame)
     header = [*swept, "status", *(c for c in outputs(frame) if c in KEY)]
     rows = [
         [str(r.get(c, "")) if c in (*swept, "status") else amount(r[c], c) for c in header]
         for r in frame.to_dict("records")
     ]
-    charts = [sweep_chart(frame, swept, titles)]
+    charts = [sweep_chart(frame, swept, titles, mip.duals_caption(meta))]
     return "Sweep", summary, charts, [html_table(header, rows, "Points")]
 
 
@@ -176,7 +183,8 @@ def tornado_page(folder: Path) -> tuple[str, Summary, list[Chart], list[str]]:
     frame = read_table(
         folder, "tornado", ("low_objective", "high_objective"), ("parameter",), blank=None
     )
-    unit = study_meta(folder, "tornado").get("objective_unit")
+    meta = study_meta(folder, "tornado")
+    unit = meta.get("objective_unit")
     known = frame["base_objective"].dropna() if "base_objective" in frame else pd.Series()
     base = float(known.iloc[0]) if len(known) else None
     for side in ("low", "high"):  # a case that is not optimal has no objective
@@ -193,6 +201,7 @@ def tornado_page(folder: Path) -> tuple[str, Summary, list[Chart], list[str]]:
     bad = [_label(r) for r in ranked.to_dict("records") if pd.isna(r["swing"])]
     if bad:
         summary.append(("Not solved", bad))
+    summary += mip.study_rows(meta, frame)
 
     def case(row: dict, side: str) -> str:
         status = _status(row, side)

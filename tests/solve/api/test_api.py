@@ -113,6 +113,30 @@ def test_studies_return_dataframes(tiny):
     assert table.loc[1, "objective_delta"] > 0
 
 
+def test_mip_gap_reaches_every_solve_of_the_api(tmp_path, gaps):
+    """X in racks of 7 against demand 30 (MODEL.md 7.1): ``mip_gap`` is the gap HiGHS runs
+    with in solve and in every study point, and wins over the ``options``' own."""
+    from chipalloc.solve.backend.options import SolveOptions
+
+    racks = write_scenario(
+        tmp_path / "racks",
+        periods=periods(2, 30.0),
+        chips=[chip(perf_pflops=2.0, lifetime_periods=1, units_per_rack=7)],
+        chip_supply=supply("X", 2, 1e3, 1000.0),
+        sites=[site()],
+        site_power=power("A", 2, 1.0, 50.0),
+    )
+    result = chipalloc.solve(racks, mip_gap=0.03)
+    assert result.summary["mip_gap_requested"] == 0.03
+    edit = {"table": "chip_supply", "column": "unit_cost_usd", "scale": [0.5, 2.0]}
+    points = chipalloc.sweep(racks, [edit], mip_gap=0.02, options=SolveOptions(mip_gap=0.5))
+    assert set(points["problem"]) == {"mip"} and (points["mip_gap"] <= 0.02).all()
+    chipalloc.tornado(racks, {"price": edit}, mip_gap=0.01)
+    chipalloc.compare(racks, overrides={"dear": [{**edit, "scale": 2.0}]}, mip_gap=0.04)
+    chipalloc.pareto(racks, "vendor:nv", [1.0], mip_gap=0.06)
+    assert gaps == [0.03] + [0.02] * 2 + [0.01] * 3 + [0.04] * 2 + [0.06]
+
+
 def test_workbook_reads_back(tiny, tmp_path):
     result = chipalloc.solve(tiny)
     plan = result.plan.copy()
