@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
 import pyomo.core as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, ProductExpression, SumExpression
 
@@ -149,6 +150,40 @@ def define_fleet(m: pyo.ConcreteModel, sc: Scenario, form: str = "window") -> No
         ),
         doc="facility MW added by builds that are usable in p",
     )
+
+
+def weighted_fleet(m: pyo.ConcreteModel, sc: Scenario, weights: dict) -> object:
+    """sum over (k, s) and period p of weights[k, s][p] * fleet[k,s,p], a linear expression.
+
+    In the window form each buy gets one combined coefficient, sum of weights[k, s][p] over
+    the periods p it serves (p - L_k < q <= p), and the initial units a constant: one term
+    per buy rather than one per buy and period in service, which is what a total over many
+    periods (e.g. PFLOPS-years, ``independence.py``) would otherwise cost to compile.
+    """
+    if m.fleet_form == "recursion":
+        return weighted_sum(
+            [(w, m.fleet[k, s, p]) for (k, s), ws in weights.items() for p, w in ws.items()]
+        )
+    life = sc.chips.set_index("chip")["lifetime_periods"].astype(int).to_dict()
+    labels = sc.period_labels
+    initial = initial_units(sc)
+    cover: dict = {}
+    for (k, s), ws in weights.items():
+        row = np.zeros(len(labels) + 1)
+        for p, w in ws.items():
+            row[sc.period_pos[p] + 1] = w
+        cover[k, s] = np.cumsum(row)
+    terms, constant = [], 0.0
+    for (k, s, q), var in m.buy.items():
+        if (k, s) in cover:
+            c, i = cover[k, s], sc.period_pos[q]
+            coef = float(c[min(i + life[k], len(labels))] - c[i])
+            if coef:
+                terms.append((coef, var))
+    for (k, s, i), units in initial.items():
+        if (k, s) in weights:
+            constant += weights[k, s].get(labels[i], 0.0) * units
+    return weighted_sum(terms) + constant if constant else weighted_sum(terms)
 
 
 def weighted_sum(terms: list[tuple[float, object]]) -> SumExpression:

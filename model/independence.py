@@ -33,7 +33,7 @@ import pyomo.core as pyo
 
 from chipalloc.data import Scenario
 
-from .fleet import weighted_sum
+from .fleet import weighted_fleet
 from .rows import relation
 from .spec import FamilySpec, VariableSpec
 from .units import PFLOPS, USD
@@ -123,11 +123,11 @@ def define_metrics(m: pyo.ConcreteModel, sc: Scenario, groups: list[Group], wind
 
 
 def _years(m, sc: Scenario, pairs, window):
+    """sum over p in window and (k, s) in pairs of years_p * perf_pflops[k] * fleet[k,s,p]."""
     years = dict(zip(sc.period_labels, sc.years, strict=True))
     perf = dict(zip(sc.chips["chip"], sc.chips["perf_pflops"], strict=True))
-    fleet = m.fleet
-    terms = [(years[p] * perf[k], fleet[k, s, p]) for p in window for k, s in pairs]
-    return weighted_sum(terms) if terms else 0.0
+    weights = {(k, s): {p: years[p] * perf[k] for p in window} for k, s in pairs}
+    return weighted_fleet(m, sc, weights) if weights and window else 0.0
 
 
 def define_independence(m: pyo.ConcreteModel, group: str, cap: float = 1.0) -> None:
