@@ -9,7 +9,8 @@ features (campuses, clusters, fabrics, own-build projects); ``SxCxT`` is ``chipa
 generate`` (seed 0) plus,
 with pandas, racks of 72 for the NVIDIA and AMD chips, a fixed cost (5% of a full build) and
 a minimum size (25% of max_build_mw) at every buildable site, a campus of two sites for each
-pair of buildable sites, and two training clusters (see ``discrete_features``).
+pair of buildable sites, and two training clusters (see ``discrete_features``): the racks,
+builds and two clusters the issue names; fabrics are measured at ``default``.
 
 The floor: in a setup step (not timed) chipalloc builds the scenario's MIP once and writes it
 with highspy's ``writeModel`` to an MPS file; the floor is a fresh process that imports
@@ -70,12 +71,6 @@ def discrete_features(folder: Path, racks: bool = True) -> None:
         columns=["cluster", "pflops", "from_period", "to_period", "chips", "operators"],
     )
     clusters.to_csv(folder / "clusters.csv", index=False)
-    nvidia = ";".join(chips.loc[chips["vendor"] == "nvidia", "chip"])
-    fabrics = pd.DataFrame(
-        [["infiniband", "nvidia", 3000.0, nvidia], ["ethernet", "nvidia", 0.0, ""]],
-        columns=["fabric", "vendor", "usd_per_accelerator", "chips"],
-    )
-    fabrics.to_csv(folder / "fabrics.csv", index=False)
 
 
 def scenario(size: str, cache: Path) -> Path:
@@ -84,7 +79,7 @@ def scenario(size: str, cache: Path) -> Path:
     if size == "default":
         return HERE / "scenarios" / "base-discrete"
     base, _, tail = size.partition("-")
-    folder = cache / f"{size}-seed0-mip"
+    folder = cache / f"{size}-seed0-mip2"
     if not (folder / "clusters.csv").exists():
         import shutil
 

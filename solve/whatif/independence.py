@@ -172,7 +172,7 @@ class ParetoStudy:
     def _point(self, outcome: Outcome) -> dict[str, Any]:
         solver = self.solver
         m = solver.model
-        s, t = solver.values([m.group_years[self.group.label], m.total_years])
+        s, t = solver.values([m.independence_s, m.independence_t])  # = S_g and T
         out = {
             "objective": outcome.objective,
             "pflops_years": float(s) * PFLOPS,
