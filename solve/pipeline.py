@@ -24,7 +24,7 @@ from chipalloc.solve.backend.solver import Outcome, Solver, highs_version
 from chipalloc.solve.results.checker import check_results
 from chipalloc.solve.results.extract import Results, extract, mip_summary
 from chipalloc.solve.results.reduced_costs import reduced_cost_table
-from chipalloc.solve.results.units import FRACTIONAL_NOTE
+from chipalloc.solve.results.units import fractional_note
 from chipalloc.solve.results.write import file_hashes, package_version, write_folder
 
 
@@ -164,7 +164,7 @@ def summary_of(run: Run) -> dict[str, Any]:
         "method": run.solver.method,
         **({"retried": run.solver.retried} if run.solver.retried else {}),
         "fleet_form": getattr(run.model, "fleet_form", "window"),
-        "fractional_units": FRACTIONAL_NOTE,
+        **({"fractional_units": note} if (note := fractional_note(run.scenario)) else {}),
         "warnings": run.scenario.warnings,
         "timings_s": {k: round(v, 4) for k, v in run.timings.items()},
     }

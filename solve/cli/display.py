@@ -19,7 +19,7 @@ from chipalloc.model import PFLOPS, USD
 from chipalloc.model.words import money, year_of
 from chipalloc.solve.cli.common import printable as p_
 from chipalloc.solve.results.extract import Results
-from chipalloc.solve.results.units import FRACTIONAL_NOTE
+from chipalloc.solve.results.units import fractional_note
 
 
 def show_results(
@@ -60,7 +60,8 @@ def show_results(
         console.print(
             f"[bold red]Shortfall[/] in {len(unmet)} period(s), PFLOPS unmet: {p_(worst)}"
         )
-    console.print(f"Note: {FRACTIONAL_NOTE}.", soft_wrap=True)
+    if note := fractional_note(sc):
+        console.print(f"Note: {note}.", soft_wrap=True)
     console.print("Time: " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()), soft_wrap=True)
 
 

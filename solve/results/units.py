@@ -9,12 +9,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from chipalloc.data import Scenario
+from chipalloc.data.discrete import is_mip, rack_sizes
+
 FRACTIONAL_NOTE = (
     "plan.csv buy_units and fleet_units are fractional accelerators: chipalloc solves a "
     "linear program (LP); round them, or buy whole racks with units_per_rack in chips.csv "
     "(MODEL.md section 7, a MIP: docs/discrete.md)"
 )
-"""What summary.json, the CLI and the README say about fractional accelerators."""
+"""What summary.json, the CLI and the README say about fractional accelerators (an LP)."""
+
+
+def fractional_note(sc: Scenario) -> str | None:
+    """The note on fractional accelerators: ``FRACTIONAL_NOTE`` for an LP; for a MIP, the
+    chips without a rack rule (``units_per_rack``), whose units stay fractional; None when
+    every chip is bought in whole racks."""
+    if not is_mip(sc):
+        return FRACTIONAL_NOTE
+    racked = rack_sizes(sc)
+    loose = [k for k in sc.chips["chip"] if k not in racked]
+    if not loose:
+        return None
+    return (
+        f"plan.csv buy_units and fleet_units are fractional for the chips without "
+        f"units_per_rack ({', '.join(loose)}): racks, builds, clusters and fabrics are whole "
+        "decisions (a MIP), those purchases are not; round them, or give the chips racks "
+        "(docs/discrete.md)"
+    )
+
 
 PER_ROW = "see unit column"
 

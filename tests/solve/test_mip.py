@@ -63,6 +63,24 @@ def test_racks_round_up(tmp_path):
     assert run.results.summary["problem"] == "mip"
 
 
+def test_the_fractional_note_names_the_chips_without_racks(tmp_path):
+    """An LP says its accelerators are fractional; a MIP where every chip comes in racks
+    says nothing; a MIP with a chip outside racks (Y) names that chip, never "an LP"."""
+    from chipalloc.solve.results.units import FRACTIONAL_NOTE, fractional_note
+
+    assert fractional_note(scenario(tmp_path, "lp")) == FRACTIONAL_NOTE
+    racked = scenario(tmp_path, "racked", chips=[chip(lifetime_periods=1, units_per_rack=72)])
+    assert fractional_note(racked) is None
+    mixed = scenario(
+        tmp_path,
+        "mixed",
+        chips=[chip(lifetime_periods=1, units_per_rack=72), chip(chip="Y", lifetime_periods=1)],
+        chip_supply=supply("X", 1, 10_000.0, 0.0) + supply("Y", 1, 10_000.0, 0.0),
+    )
+    note = fractional_note(mixed)
+    assert "(Y)" in note and "linear program" not in note
+
+
 def own_builder(**kw):
     """Site A: own, 0 MW, may build 20 MW at 1,000 USD per MW, lead 0, build lifetime 1."""
     return site(build_cost_usd_per_mw=1000.0, max_build_mw=20.0, build_lifetime_periods=1, **kw)
