@@ -293,7 +293,7 @@ class AlternativesStudy:
             if case.group in groups:
                 row.update(groups[case.group])
             if self.plans and case.folder:
-                plan_outcome = Outcome("optimal", row["objective"], outcome.seconds)
+                plan_outcome = replace(outcome, objective=row["objective"], mip_bound=None)
                 row["files"] = plan_files(self.base, solver, plan_outcome, case, self.slack)
         except Exception as error:  # one failed alternative never stops the others
             self.solver = None
@@ -325,6 +325,11 @@ def plan_files(
         "slack": slack,
         "prices": "empty: the duals of this LP are those of its own objective (S_g)",
     }
+    if outcome.problem == "mip":
+        results.summary["alternative"]["gap"] = (
+            "mip_gap is the gap proved on this plan's own objective (S_g), not on its cost; "
+            "no bound on the cost is known"
+        )
     run = Run(sc, solver.model, solver, outcome, results, {})
     staging = Path(tempfile.mkdtemp(prefix="chipalloc-alternative-"))
     try:

@@ -271,3 +271,11 @@ def test_pareto_and_alternatives_on_a_mip(tmp_path):
     assert table["marginal_cost_per_point"].tolist() == pytest.approx([0.0, 0.0])
     ranges = chipalloc.alternatives(folder, ["vendor:nv"], 0.1)
     assert sorted(ranges["pflops_years"]) == pytest.approx([84.0, 105.0])
+    out = tmp_path / "alt"
+    args = ["alternatives", str(folder), "--slack", "0.1", "--group", "vendor:nv"]
+    result = runner.invoke(app, [*args, "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "vendor-nv-max" / "summary.json").read_text())
+    assert summary["problem"] == "mip" and summary["mip_bound"] is None
+    assert summary["objective"] == pytest.approx(105_000)  # 15 racks = 105 X, no Y
+    assert "not on its cost" in summary["alternative"]["gap"]
