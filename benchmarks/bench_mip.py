@@ -4,9 +4,9 @@ relaxation. Benchmarks only; the product never uses it.
 
     python benchmarks/bench_mip.py [--sizes default,50x10x60] [--repeats 3] [--gap 1e-4]
 
-Sizes: ``default`` is benchmarks/scenarios/base-discrete, the base scenario with discrete
-features (campuses, clusters, fabrics, own-build projects); ``SxCxT`` is ``chipalloc
-generate`` (seed 0) plus,
+Sizes: ``default`` is the base scenario with its discrete features (campuses, clusters,
+fabrics, own-build projects: ``chipalloc init --discrete``, written into the cache by
+``chipalloc.data.write_discrete_default``); ``SxCxT`` is ``chipalloc generate`` (seed 0) plus,
 with pandas, racks of 72 for the NVIDIA and AMD chips, a fixed cost (5% of a full build) and
 a minimum size (25% of max_build_mw) at every buildable site, a campus of two sites for each
 pair of buildable sites, and two training clusters (see ``discrete_features``): the racks,
@@ -74,10 +74,15 @@ def discrete_features(folder: Path, racks: bool = True) -> None:
 
 
 def scenario(size: str, cache: Path) -> Path:
-    """The folder of a size: the base scenario, or a generated one with discrete features
-    (``SxCxT-noracks``: the same without racks)."""
+    """The folder of a size: the base scenario with its discrete features, or a generated one
+    with discrete features (``SxCxT-noracks``: the same without racks)."""
     if size == "default":
-        return HERE / "scenarios" / "base-discrete"
+        import shutil
+
+        from chipalloc.data import write_discrete_default
+
+        shutil.rmtree(cache / "base-discrete", ignore_errors=True)  # exactly today's default
+        return write_discrete_default(cache / "base-discrete")
     base, _, tail = size.partition("-")
     folder = cache / f"{size}-seed0-mip2"
     if not (folder / "clusters.csv").exists():

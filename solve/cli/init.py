@@ -1,8 +1,7 @@
-"""``chipalloc init FOLDER``: copy the default scenario as a starting point."""
+"""``chipalloc init FOLDER [--discrete]``: copy the default scenario as a starting point."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -13,15 +12,24 @@ from chipalloc.solve.cli.common import DebugOpt, console, fail, guard, printable
 
 def init(
     folder: Annotated[Path, typer.Argument(help="New folder for a copy of the base scenario.")],
+    discrete: Annotated[
+        bool,
+        typer.Option(
+            "--discrete",
+            help="The default scenario with its discrete features (campuses, training "
+            "clusters, fabrics, one-project builds: a MIP, docs/discrete.md).",
+        ),
+    ] = False,
     force: Annotated[bool, typer.Option(help="Write into an existing folder.")] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Copy the default scenario into FOLDER as a starting point.
 
+    With --discrete, the default scenario with its discrete features (MODEL.md section 7).
     FOLDER must be a folder (or not exist): a file there is refused, exit 1, and never
     replaced; a non-empty folder needs --force (its files of the same name are overwritten).
     """
-    guard(debug, lambda: _init(folder, force))
+    guard(debug, lambda: _init(folder, discrete, force))
 
 
 def rename_copy(path: Path, name: str) -> None:
@@ -43,19 +51,17 @@ def rename_copy(path: Path, name: str) -> None:
     path.write_text("".join(out), encoding="utf-8")
 
 
-def _init(folder: Path, force: bool) -> None:
-    from chipalloc.data import BASE_DIR
+def _init(folder: Path, discrete: bool, force: bool) -> None:
+    from chipalloc.data.defaults import base_files, discrete_default, write_files
 
-    if (folder.exists() or folder.is_symlink()) and not folder.is_dir():
-        raise fail("error", printable(f"{folder} is a file, not a folder; nothing was written"))
-    if folder.exists() and any(folder.iterdir()) and not force:
-        raise fail("error", printable(f"{folder} exists and is not empty; use --force"))
-    shutil.copytree(
-        BASE_DIR, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
-    )
+    try:
+        write_files(folder, discrete_default() if discrete else base_files(), force)
+    except FileExistsError as refused:
+        raise fail("error", printable(refused)) from None
     rename_copy(folder / "scenario.yaml", folder.resolve().name)
     shown = printable(folder)
+    what = "base scenario with its discrete features" if discrete else "base scenario"
     console.print(
-        f"Copied the base scenario to [bold]{shown}[/]; edit its CSV files, then "
+        f"Copied the {what} to [bold]{shown}[/]; edit its CSV files, then "
         f"run: chipalloc solve {shown}"
     )

@@ -1,12 +1,17 @@
 """Every number in data/base/ must have a provenance entry (data/base/provenance.csv).
 
+The same holds for the discrete features in data/base/discrete/ (its own provenance.csv,
+only the rows of its own numbers) and for the discrete default scenario written from the two
+(``chipalloc init --discrete``: data/base's rows followed by the discrete ones).
+
 provenance.csv columns: file, column, match, kind, source, note.
-- file: a CSV file of data/base (e.g. ``chips.csv``) or ``scenario.yaml``;
+- file: a CSV file of the folder (e.g. ``chips.csv``) or ``scenario.yaml``;
 - column: a column of that file (or a scenario.yaml key);
 - match: ``*`` (all rows) or ``col=value`` filters joined by ``;`` (all must hold);
 - kind: ``source``, ``derived`` or ``assumption``.
 
-Plain pandas + yaml: this test does not import chipalloc.
+Plain pandas + yaml: this test does not import chipalloc, except to write the discrete
+default (``chipalloc.data.write_discrete_default``).
 """
 
 from __future__ import annotations
@@ -48,17 +53,29 @@ def read_table(path: Path) -> pd.DataFrame:
     return frame.apply(lambda col: col.str.strip())
 
 
-def data_tables() -> dict[str, pd.DataFrame]:
-    return {p.name: read_table(p) for p in sorted(BASE.glob("*.csv")) if p.name != PROVENANCE}
+@pytest.fixture(params=["base", "discrete", "discrete default"])
+def folder(request, tmp_path_factory) -> Path:
+    """data/base, data/base/discrete, and the discrete default scenario written from them."""
+    if request.param == "base":
+        return BASE
+    if request.param == "discrete":
+        return BASE / "discrete"
+    from chipalloc.data import write_discrete_default
+
+    return write_discrete_default(tmp_path_factory.mktemp("provenance") / "base-discrete")
 
 
-def scenario_settings() -> dict:
-    path = BASE / SCENARIO
+def data_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    return {p.name: read_table(p) for p in sorted(folder.glob("*.csv")) if p.name != PROVENANCE}
+
+
+def scenario_settings(folder: Path) -> dict:
+    path = folder / SCENARIO
     return (yaml.safe_load(path.read_text()) or {}) if path.exists() else {}
 
 
-def provenance() -> pd.DataFrame:
-    return read_table(BASE / PROVENANCE)
+def provenance(folder: Path) -> pd.DataFrame:
+    return read_table(folder / PROVENANCE)
 
 
 def parse_match(match: str) -> list[tuple[str, str]] | None:
@@ -85,21 +102,25 @@ def selected(frame: pd.DataFrame, filters: list[tuple[str, str]]) -> pd.Series:
 
 
 def row_label(frame: pd.DataFrame, i: int) -> str:
-    keys = [c for c in ("kind", "name", "chip", "site", "period") if c in frame.columns]
+    keys = [
+        c
+        for c in ("kind", "name", "chip", "site", "period", "cluster", "fabric")
+        if c in frame.columns
+    ]
     ident = ", ".join(f"{k}={frame.at[i, k]}" for k in keys)
     return f"row {i + 2}" + (f" ({ident})" if ident else "")
 
 
-def test_provenance_file_has_the_right_columns():
-    assert (BASE / PROVENANCE).exists(), f"{BASE / PROVENANCE} is missing"
-    assert list(provenance().columns) == PROV_COLUMNS
+def test_provenance_file_has_the_right_columns(folder):
+    assert (folder / PROVENANCE).exists(), f"{folder / PROVENANCE} is missing"
+    assert list(provenance(folder).columns) == PROV_COLUMNS
 
 
-def test_every_provenance_row_is_valid():
-    tables = data_tables()
-    settings = scenario_settings()
+def test_every_provenance_row_is_valid(folder):
+    tables = data_tables(folder)
+    settings = scenario_settings(folder)
     errors = []
-    for i, row in provenance().iterrows():
+    for i, row in provenance(folder).iterrows():
         where = f"provenance.csv row {i + 2} ({row['file']}, {row['column']}, {row['match']})"
         if row["kind"] not in KINDS:
             errors.append(f"{where}: kind {row['kind']!r} is not one of {sorted(KINDS)}")
@@ -118,7 +139,7 @@ def test_every_provenance_row_is_valid():
                 errors.append(f"{where}: scenario.yaml entries must use match '*'")
             continue
         if row["file"] not in tables:
-            errors.append(f"{where}: no such CSV file in data/base")
+            errors.append(f"{where}: no such CSV file in {folder}")
             continue
         frame = tables[row["file"]]
         if row["column"] not in frame.columns:
@@ -132,10 +153,10 @@ def test_every_provenance_row_is_valid():
     assert not errors, "invalid provenance entries:\n" + "\n".join(errors)
 
 
-def test_every_number_has_provenance():
-    prov = provenance()
+def test_every_number_has_provenance(folder):
+    prov = provenance(folder)
     uncovered = []
-    for name, frame in data_tables().items():
+    for name, frame in data_tables(folder).items():
         entries = prov[prov["file"] == name]
         for col in frame.columns:
             numeric = frame[col].map(is_number)
@@ -150,11 +171,11 @@ def test_every_number_has_provenance():
             for i in frame.index[numeric & ~covered]:
                 uncovered.append(f"({name}, {row_label(frame, i)}, {col})")
     keys = set(prov.loc[prov["file"] == SCENARIO, "column"])
-    for key, value in scenario_settings().items():
+    for key, value in scenario_settings(folder).items():
         if is_number(value) and key not in keys:
             uncovered.append(f"({SCENARIO}, key, {key})")
     assert not uncovered, (
-        f"{len(uncovered)} numeric cell(s) in data/base have no provenance.csv entry:\n"
+        f"{len(uncovered)} numeric cell(s) in {folder} have no provenance.csv entry:\n"
         + "\n".join(uncovered)
     )
 

@@ -487,16 +487,16 @@ def test_the_live_mip_line_waits_then_shows_incumbent_bound_and_gap():
     assert line.line(3.0, 2.0, 1 / 3, 5.0) == "MIP: incumbent $3.00M, bound $2.00M, gap 33.3%, 5s"
 
 
-def test_the_discrete_base_scenario_is_a_valid_mip():
-    """benchmarks/scenarios/base-discrete: the default scenario with campuses, two training
-    clusters, fabrics and own-build projects (sourced or marked in its provenance.csv) loads,
-    validates and is a MIP (MODEL.md section 7); benchmarks/bench_mip.py solves it."""
-    from pathlib import Path
+def test_the_discrete_base_scenario_is_a_valid_mip(tmp_path):
+    """The default scenario with its discrete features (data/base/discrete, written by
+    ``write_discrete_default``): campuses, two training clusters, fabrics and own-build
+    projects (sourced or marked in its provenance.csv) load, validate and make a MIP (MODEL.md
+    section 7); benchmarks/bench_mip.py solves it."""
+    from chipalloc.data import write_discrete_default
+    from chipalloc.data.discrete import is_mip, project_sites
 
-    from chipalloc.data import load_scenario
-    from chipalloc.data.discrete import is_mip
-
-    folder = Path(__file__).parents[2] / "benchmarks" / "scenarios" / "base-discrete"
-    sc = load_scenario(folder)
+    sc = load_scenario(write_discrete_default(tmp_path / "d"))
     assert is_mip(sc) and sc.name == "base-discrete"
     assert set(sc.tables["clusters"]["cluster"]) == {"frontier-2027", "frontier-2029"}
+    assert set(sc.tables["fabrics"]["fabric"]) == {"infiniband", "ethernet"}
+    assert set(project_sites(sc)) == {"lordstown", "greenfield-tx"}

@@ -151,11 +151,37 @@ def test_variant_from_overrides_file(tiny, tmp_path):
 
 
 def test_init_copies_the_base_scenario(tmp_path):
+    from chipalloc.data import BASE_DIR
+
     target = tmp_path / "mine"
     result = runner.invoke(app, ["init", str(target)])
     assert result.exit_code == 0, result.output
     assert {"periods.csv", "chips.csv", "sites.csv"} <= {p.name for p in target.iterdir()}
+    assert {p.name for p in target.iterdir()} == {p.name for p in BASE_DIR.iterdir()} - {"discrete"}
     assert runner.invoke(app, ["init", str(target)]).exit_code == 1
+
+
+def test_init_discrete_writes_the_default_with_its_discrete_features(tmp_path):
+    """``chipalloc init DIR --discrete``: a MIP that validates and solves (MODEL.md 7.5:
+    summary.json says ``problem: mip``); a non-empty DIR needs --force."""
+    target, out = tmp_path / "mine", tmp_path / "out"
+    result = runner.invoke(app, ["init", str(target), "--discrete"])
+    assert result.exit_code == 0, result.output
+    assert {"clusters.csv", "fabrics.csv"} <= {p.name for p in target.iterdir()}
+    assert runner.invoke(app, ["validate", str(target)]).exit_code == 0
+    argv = ["solve", str(target), "--out", str(out), "-q", "--mip-gap", "0.01"]
+    assert runner.invoke(app, argv).exit_code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["problem"], summary["status"], summary["scenario"]) == (
+        "mip",
+        "optimal",
+        "mine",
+    )
+    assert set(pd.read_csv(out / "clusters.csv")["cluster"]) == {"frontier-2027", "frontier-2029"}
+    refused = runner.invoke(app, ["init", str(target), "--discrete"])
+    assert refused.exit_code == 1
+    assert "exists and is not empty; use --force" in refused.output
+    assert runner.invoke(app, ["init", str(target), "--discrete", "--force"]).exit_code == 0
 
 
 def test_highs_options_reach_highs_and_the_manifest(tiny, tmp_path):
