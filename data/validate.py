@@ -263,10 +263,11 @@ def _chips_without_site(sc: Scenario) -> None:
     """Warn about a chip no site can host (often a typo in ``operators``): it is never used."""
     operators = list(dict.fromkeys(sc.sites["operator"]))
     liquid = set(sc.sites.loc[sc.sites["cooling"] == "liquid", "operator"])
-    for label, row in sc.chips.iterrows():
-        chip = row["chip"]
-        if any(sc.compatible(chip, s) for s in sc.sites["site"]):
+    sites = list(sc.sites["site"])
+    for label, chip in zip(sc.chips.index, sc.chips["chip"], strict=True):
+        if any(sc.compatible(chip, s) for s in sites):
             continue
+        row = sc.chips.loc[label]
         allowed = sorted(sc.chip_operators[chip] or [])
         named = ";".join(allowed) if allowed else "any operator"
         hints = []
