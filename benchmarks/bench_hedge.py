@@ -12,7 +12,8 @@ wall time and peak RSS of each process (median of --repeats), their ratios (targ
 time, 2x memory), and that RP, WS and EEV agree.
 
 ``--growth SIZE:F1,F2,...``: chipalloc hedge with F futures against F single ``chipalloc
-solve`` processes' sum (the cost of solving the futures one by one). ``--build-sizes``: the
+solve`` processes' sum (the cost of solving the futures one by one), alternating
+``--repeats`` times, medians. ``--build-sizes``: the
 extensive form's build time in process, F Blocks on one model against F separate
 ``build_model`` calls, for F = 1, 2, 5, 10.
 
@@ -166,39 +167,44 @@ def _floor_method(method: str) -> str:
     return "simplex" if "simplex" in method or method in ("dual", "primal") else method
 
 
-def growth(size: str, counts: list[int], cache: Path, timeout: float) -> list[dict]:
-    """chipalloc hedge with F futures against F single solves of the same futures."""
+def growth(size: str, counts: list[int], cache: Path, timeout: float, repeats: int) -> list[dict]:
+    """chipalloc hedge with F futures against F single solves of the same futures, alternating
+    ``repeats`` times (medians of the hedge's wall time and of the singles' summed time)."""
     out = []
     for n in counts:
         work = Path(tempfile.mkdtemp(prefix="chipalloc-growth-"))
         try:
             scen = scenario_for(size, cache)
             futures_path = generated_futures(scen, n, work)
-            wall, rss, _ = run_child(
-                [
-                    CHIPALLOC,
-                    "hedge",
-                    str(scen),
-                    "--futures",
-                    str(futures_path),
-                    "--out",
-                    str(work / "hedge"),
-                    "-q",
-                ],
-                timeout,
-            )
-            timings = json.loads((work / "hedge" / "summary.json").read_text())["timings_s"]
-            singles = 0.0
             variants = work / "variants.yaml"
-            for i in range(n):
-                argv = [CHIPALLOC, "solve", str(scen), "--out", str(work / f"s{i}"), "-q"]
-                if i:
-                    argv += ["--overrides", str(variants), "--variant", f"v{i}"]
-                singles += run_child(argv, timeout)[0]
+            runs = []
+            for _ in range(repeats):
+                argv = [CHIPALLOC, "hedge", str(scen), "--futures", str(futures_path)]
+                wall, rss, _ = run_child(
+                    [*argv, "--out", str(work / "hedge"), "--force", "-q"], timeout
+                )
+                singles = 0.0
+                for i in range(n):
+                    argv = [
+                        CHIPALLOC,
+                        "solve",
+                        str(scen),
+                        "--out",
+                        str(work / f"s{i}"),
+                        "--force",
+                        "-q",
+                    ]
+                    if i:
+                        argv += ["--overrides", str(variants), "--variant", f"v{i}"]
+                    singles += run_child(argv, timeout)[0]
+                runs.append((wall, rss, singles))
+            wall, rss, singles = (statistics.median(r[j] for r in runs) for j in range(3))
+            timings = json.loads((work / "hedge" / "summary.json").read_text())["timings_s"]
             out.append(
                 {
                     "size": size,
                     "futures": n,
+                    "repeats": repeats,
                     "hedge_s": wall,
                     "hedge_rss": rss,
                     "singles_s": singles,
@@ -300,7 +306,8 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(results["whole"][-1], default=str), flush=True)
     if args.growth:
         size, counts = args.growth.split(":")
-        results["growth"] = growth(size, [int(c) for c in counts.split(",")], cache, args.timeout)
+        counts = [int(c) for c in counts.split(",")]
+        results["growth"] = growth(size, counts, cache, args.timeout, args.repeats)
     for size in (s for s in args.build_sizes.split(",") if s):
         results["build"] += build_times(size, cache)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,5 @@
-"""The floor: the LP of MODEL.md section 4 assembled directly as scipy sparse matrices and
-passed to highspy, with no modelling layer. Benchmarks only; the product never uses it.
+"""The floor: the LP of MODEL.md sections 4 and 9 assembled directly as scipy sparse matrices
+and passed to highspy, with no modelling layer. Benchmarks only; the product never uses it.
 
 It reads the scenario CSVs with pandas (no validation), builds the same LP as chipalloc
 (same variables, rows, scaling and formulation), solves it with the same HiGHS options and
@@ -8,6 +8,12 @@ writes plan.csv and summary.json. Run as a process:
     python benchmarks/floor.py SCENARIO OUT [--form recursion|window] [--method M]
 
 and it prints its phase timings as JSON on stdout.
+
+Columns: buy, build, unmet, share (one per take_or_pay site, section 9), then (recursion
+form) fleet. A take_or_pay site's power row is pue * it_mw - built_mw - share * power_mw <= 0,
+its lease is paid on the contracted kW, 1000 * share * power_mw / pue, in the cost, in
+operator_min_spend and in the total_budget row; share has its two rows min_share <= share
+and share <= max_share (rows, as chipalloc has them).
 
 Fleet is written on "fleet columns" f[q, p] (q a compatible chip-site pair):
 - window form:    f = F @ buy + f0, with F[(q,p),(q,t)] = 1 for t <= p < t + L_k;
@@ -95,6 +101,7 @@ def build(data: dict, form: str):
     lead = sites["build_lead_periods"].to_numpy(int)
     blife = sites["build_lifetime_periods"].to_numpy(int)
     maxb = sites["max_build_mw"].to_numpy(float)
+    tp, min_share, max_share = contracts(sites)
     ops = chips["operators"].fillna("").astype(str) if "operators" in chips else [""] * nk
     comp = np.array(
         [
@@ -133,7 +140,7 @@ def build(data: dict, form: str):
     power[pi, pj] = pw["power_mw"].to_numpy(float)
     price[pi, pj] = pw["energy_usd_per_mwh"].to_numpy(float) / USD
 
-    # columns: buy, build, unmet, (fleet)
+    # columns: buy, build, unmet, share, (fleet)
     buy_mask = supplied[qk]  # (nq, n)
     bq, bp = np.nonzero(buy_mask)
     nbuy = len(bq)
@@ -141,6 +148,8 @@ def build(data: dict, form: str):
     gs, gp = np.nonzero(canb)
     nbuild = len(gs)
     nun = n if min_cost else 0
+    nsh = len(tp)
+    share0 = nbuy + nbuild + nun  # first share column
     fleet_idx = lambda q, p: q * n + p  # noqa: E731
     nf = nq * n
 
@@ -166,16 +175,18 @@ def build(data: dict, form: str):
 
     def add(G, H, low, high):
         rows_G.append(sp.csr_matrix(G) if G is not None else sp.csr_matrix((H.shape[0], nf)))
-        rows_H.append(
-            sp.csr_matrix(H) if H is not None else sp.csr_matrix((G.shape[0], nbuy + nbuild + nun))
-        )
+        rows_H.append(sp.csr_matrix(H) if H is not None else sp.csr_matrix((G.shape[0], ncols_h)))
         m = rows_G[-1].shape[0]
         lo.append(np.broadcast_to(np.asarray(low, float), m))
         hi.append(np.broadcast_to(np.asarray(high, float), m))
 
     fq = np.repeat(np.arange(nq), n)
     fp = np.tile(np.arange(n), nq)
-    ncols_h = nbuy + nbuild + nun
+    ncols_h = nbuy + nbuild + nun + nsh
+    # the lease of a take_or_pay site in p per unit of share, USD million (section 9)
+    paid = 12 * years[None, :] * lease[tp, None] / USD * 1000 * power[tp] / pue[tp, None]
+    as_used = np.ones(ns, bool)
+    as_used[tp] = False
     # power[s,p]
     G = sp.csr_matrix(
         (pue[qs[fq]] * kw[qk[fq]] * UNITS / 1000, (qs[fq] * n + fp, np.arange(nf))),
@@ -183,8 +194,20 @@ def build(data: dict, form: str):
     )
     usable = np.arange(n)[None, :] >= (gp + lead[gs])[:, None]  # build g usable in p
     ug, up = np.nonzero(usable)
-    H = sp.csr_matrix((-np.ones(len(ug)), (gs[ug] * n + up, nbuy + ug)), shape=(ns * n, ncols_h))
-    add(G, H, -INF, power.ravel())
+    tj, tpp = np.nonzero(power[tp])  # share * power_mw moves to the left-hand side
+    H = sp.csr_matrix(
+        (
+            np.concatenate([-np.ones(len(ug)), -power[tp[tj], tpp]]),
+            (
+                np.concatenate([gs[ug] * n + up, tp[tj] * n + tpp]),
+                np.concatenate([nbuy + ug, share0 + tj]),
+            ),
+        ),
+        shape=(ns * n, ncols_h),
+    )
+    power_hi = power.copy()
+    power_hi[tp] = 0.0
+    add(G, H, -INF, power_hi.ravel())
     # supply[k,p] where some buy exists
     key = qk[bq] * n + bp
     used, inv = np.unique(key, return_inverse=True)
@@ -196,6 +219,10 @@ def build(data: dict, form: str):
         (np.ones(nbuild), (binv, nbuy + np.arange(nbuild))), shape=(len(bsites), ncols_h)
     )
     add(None, H, -INF, maxb[bsites])
+    # contract_min_share[s], contract_max_share[s]
+    H = sp.csr_matrix((np.ones(nsh), (np.arange(nsh), share0 + np.arange(nsh))), (nsh, ncols_h))
+    add(None, H, min_share[tp], INF)
+    add(None, H, -INF, max_share[tp])
     # demand[p]
     compute_G = sp.csr_matrix((perf[qk[fq]] * UNITS / PFLOPS, (fp, np.arange(nf))), shape=(n, nf))
     if min_cost:
@@ -249,9 +276,12 @@ def build(data: dict, form: str):
             k = (r["name"], r["start"])
             spend[k] = max(spend.get(k, 0.0), r["value"] / USD)
         for (name, start), v in spend.items():
-            mask = (sites["operator"].to_numpy()[qs[fq]] == name) & (fp >= start)
+            mine = sites["operator"].to_numpy() == name
+            mask = mine[qs[fq]] & as_used[qs[fq]] & (fp >= start)
             coef = 12 * years[fp] * lease[qs[fq]] / USD * kw[qk[fq]] * UNITS * mask
-            add(sp.csr_matrix(coef[None, :]), None, v, INF)
+            h_coef = np.zeros(ncols_h)
+            h_coef[share0:] = paid[:, start:].sum(axis=1) * mine[tp]
+            add(sp.csr_matrix(coef[None, :]), sp.csr_matrix(h_coef[None, :]), v, INF)
 
     # objective
     c_buy = disc[bp] * ucost[qk[bq], bp] * np.minimum(L, n - bp) / L
@@ -268,11 +298,12 @@ def build(data: dict, form: str):
         * UNITS
         * (
             pue[qs[fq]] * 8.76 * years[fp] * lf * price[qs[fq], fp]
-            + 12 * years[fp] * lease[qs[fq]] / USD
+            + 12 * years[fp] * lease[qs[fq]] / USD * as_used[qs[fq]]
         )
     )
     c_unmet = disc * penalty * PFLOPS / USD * years if min_cost else np.zeros(0)
-    c_h = np.concatenate([c_buy, c_build, c_unmet])
+    c_share = paid @ disc
+    c_h = np.concatenate([c_buy, c_build, c_unmet, c_share])
     sense = highspy.ObjSense.kMinimize
     if not min_cost:
         total_cost_G, total_cost_H = sp.csr_matrix(c_fleet[None, :]), sp.csr_matrix(c_h[None, :])
@@ -342,6 +373,8 @@ def build(data: dict, form: str):
         "qs": qs,
         "bq": bq,
         "bp": bp,
+        "gp": gp,
+        "share_cols": share0 + np.arange(nsh),
         "n": n,
         "labels": labels,
         "chips": chips,
@@ -349,6 +382,17 @@ def build(data: dict, form: str):
         "form": form,
         "min_cost": min_cost,
     }
+
+
+def contracts(sites: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions of the take_or_pay sites and every site's min_share and max_share (section 9;
+    a missing column or empty cell takes its default)."""
+
+    def column(name: str, default) -> pd.Series:
+        return sites[name].fillna(default) if name in sites else pd.Series([default] * len(sites))
+
+    tp = np.nonzero(column("contract", "as_used").astype(str).str.strip() == "take_or_pay")[0]
+    return tp, column("min_share", 0.0).to_numpy(float), column("max_share", 1.0).to_numpy(float)
 
 
 def pass_model(lp: dict) -> highspy.Highs:

@@ -11,9 +11,10 @@ applied (written by bench_hedge.py beforehand). Every future must have the same 
 same buy and build index sets: the benchmark's futures scale prices and power).
 
 The extensive LP: columns [x_1 | ... | x_F] (each future's columns as ``floor.build`` lays
-them out: buy, build, unmet, fleet), rows block-diagonal diag(A_f), cost sum_f pi_f c_f, plus
-non-anticipativity x_f[j] - x_1[j] = 0 for f > 1 and every buy column j with period
-<= commit and every build column with start period <= commit.
+them out: buy, build, unmet, share, fleet), rows block-diagonal diag(A_f), cost sum_f pi_f
+c_f, plus non-anticipativity x_f[j] - x_1[j] = 0 for f > 1 and every buy column j with period
+<= commit, every build column with start period <= commit and every share column (the
+take_or_pay contracts of section 9, common to every future).
 
 ``--sequence warm`` (the default, chipalloc's sequence): one Highs object; wait-and-see
 with the non-anticipativity rows opened, EEV with the committed columns fixed at the
@@ -41,17 +42,12 @@ import floor  # noqa: E402
 INF = highspy.kHighsInf
 
 
-def committed_columns(lp: dict, data: dict, commit: int) -> np.ndarray:
-    """Column positions of buys with period <= commit and builds started by then."""
+def committed_columns(lp: dict, commit: int) -> np.ndarray:
+    """Column positions of buys with period <= commit, builds started by then and every
+    take_or_pay share (section 9: one decision for the whole horizon)."""
     buys = np.nonzero(lp["bp"] <= commit)[0]
-    sites = data["sites"]
-    n = lp["n"]
-    lead = sites["build_lead_periods"].to_numpy(int)
-    maxb = sites["max_build_mw"].to_numpy(float)
-    canb = (maxb > 0)[:, None] & (np.arange(n)[None, :] + lead[:, None] <= n - 1)
-    _, gp = np.nonzero(canb)
-    builds = lp["nbuy"] + np.nonzero(gp <= commit)[0]
-    return np.concatenate([buys, builds])
+    builds = lp["nbuy"] + np.nonzero(lp["gp"] <= commit)[0]
+    return np.concatenate([buys, builds, lp["share_cols"]])
 
 
 def objective(h: highspy.Highs, lp: dict) -> float:
@@ -85,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     ncol = lps[0]["ncol"]
     if any(lp["ncol"] != ncol for lp in lps):
         raise SystemExit("futures with different columns: not supported by the floor")
-    commit = committed_columns(lps[0], datas[0], spec["commit"])
+    commit = committed_columns(lps[0], spec["commit"])
     times["build"] = time.perf_counter() - t
 
     if args.sequence == "warm":

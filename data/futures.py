@@ -280,12 +280,19 @@ def committed_differences(futures: Futures) -> list[str]:
     """Warnings naming futures whose data of committed periods differ from the first's."""
     committed = set(futures.committed)
     first = futures.futures[0]
+    reference = {
+        table: _committed_rows(first.scenario, table, committed) for table in PERIOD_TABLES
+    }
     out = []
     for future in futures.futures[1:]:
         periods = set()
         for table in PERIOD_TABLES:
-            a = _committed_rows(first.scenario, table, committed)
+            if future.scenario.tables.get(table) is first.scenario.tables.get(table):
+                continue  # a table no variant of either future edits
+            a = reference[table]
             b = _committed_rows(future.scenario, table, committed)
+            if a.equals(b):  # the common case, and then every row is equal
+                continue
             if a.shape != b.shape or list(a.columns) != list(b.columns):
                 periods |= set(a.get("period", [])) | set(b.get("period", []))
                 continue

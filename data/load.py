@@ -204,7 +204,8 @@ def build_scenario(
     """Validate raw tables and settings (cells as text or typed) into a ``Scenario``.
 
     A table that is the very frame ``checked`` holds under its name (a validated table an
-    override left alone) is taken as it is; the cross-table rules always run.
+    override left alone) is taken as it is, and the cross-table rules that read only such
+    tables are not run again (``check_scenario``'s ``unchanged``).
     """
     problems: list[Problem] = []
     warnings: list[str] = []
@@ -217,15 +218,16 @@ def build_scenario(
             if not spec.required and spec.name not in raw
         },
     }
+    unchanged = frozenset(name for name, frame in raw.items() if checked.get(name) is frame)
     typed = {
-        name: frame if checked.get(name) is frame else validate_table(TABLES[name], frame, problems)
+        name: frame if name in unchanged else validate_table(TABLES[name], frame, problems)
         for name, frame in raw.items()
     }
     parsed = validate_settings(settings, problems, warnings)
     if problems:
         raise ScenarioError(problems)
     scenario = Scenario(settings=parsed, tables=typed, source=source, warnings=warnings)
-    problems.extend(check_scenario(scenario))
+    problems.extend(check_scenario(scenario, unchanged))
     if problems:
         raise ScenarioError(problems)
     return scenario

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_origin
 
@@ -92,8 +93,12 @@ def apply_edits(
             message = f"cannot be applied ({type(err).__name__}: {limits.excerpt(str(err), 200)})"
             raise ScenarioError([Problem("overrides", message)], context=context) from None
     if rename and settings.get("name") == scenario.settings.name:
-        settings["name"] = rename
-        scenario = build_scenario(tables, settings, source=scenario.source, checked=base)
+        # the name is checked by no rule: the validated tables are kept as they are
+        scenario = replace(
+            scenario,
+            settings=scenario.settings.model_copy(update={"name": rename}),
+            warnings=list(scenario.warnings),
+        )
     return scenario
 
 
@@ -193,17 +198,18 @@ def _shift(
     """Move each selected row's ``column`` value n periods later (earlier if n < 0)."""
     pos = {p: i for i, p in enumerate(labels)}
     others = [k for k in TABLES[table].keys if k != "period"]
-    index = {
-        tuple(r): lbl for lbl, r in zip(frame.index, frame[others + ["period"]].values, strict=True)
-    }
+    keys = dict(zip(frame.index, map(tuple, frame[others + ["period"]].values), strict=True))
+    index = {key: lbl for lbl, key in keys.items()}
+    value = dict(zip(frame.index, frame[column].tolist(), strict=True))
     moved: dict[Any, Any] = {}
     new_rows = []
     next_label = (max(frame.index) + 1) if len(frame) else 0
     for label in frame.index[mask]:
-        target_pos = pos[frame.at[label, "period"]] + n
+        *rest, period = keys[label]
+        target_pos = pos[period] + n
         if not 0 <= target_pos < len(labels):
             continue
-        key = tuple(frame.loc[label, others]) + (labels[target_pos],)
+        key = (*rest, labels[target_pos])
         if key not in index:
             row = frame.loc[label].copy()
             row["period"] = labels[target_pos]
@@ -213,11 +219,11 @@ def _shift(
             index[key] = next_label
             next_label += 1
             new_rows.append(row)
-        moved[index[key]] = frame.at[label, column]
+        moved[index[key]] = value[label]
     out = pd.concat([frame, pd.DataFrame(new_rows)]) if new_rows else frame.copy()
     out.loc[out.index.isin(frame.index[mask]), column] = 0.0
-    for label, value in moved.items():
-        out.at[label, column] = value
+    for label, cell in moved.items():
+        out.at[label, column] = cell
     return out
 
 

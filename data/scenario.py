@@ -92,11 +92,10 @@ class Scenario:
 
     def compatible(self, chip: str, site: str) -> bool:
         """Chip k fits site s: (k air or s liquid) and (k's operators empty or has s's operator)."""
-        c = self._chip_rows[chip]
-        s = self._site_rows[site]
-        cooling_ok = c["cooling"] == "air" or s["cooling"] == "liquid"
+        site_cooling, operator = self._site_traits[site]
+        cooling_ok = self._chip_cooling[chip] == "air" or site_cooling == "liquid"
         ops = self.chip_operators[chip]
-        return cooling_ok and (ops is None or s["operator"] in ops)
+        return cooling_ok and (ops is None or operator in ops)
 
     @cached_property
     def compatible_pairs(self) -> list[tuple[str, str]]:
@@ -106,12 +105,14 @@ class Scenario:
         ]
 
     @cached_property
-    def _chip_rows(self) -> dict[str, dict]:
-        return {r["chip"]: r for r in self.chips.to_dict("records")}
+    def _chip_cooling(self) -> dict[str, str]:
+        return dict(zip(self.chips["chip"], self.chips["cooling"], strict=True))
 
     @cached_property
-    def _site_rows(self) -> dict[str, dict]:
-        return {r["site"]: r for r in self.sites.to_dict("records")}
+    def _site_traits(self) -> dict[str, tuple[str, str]]:
+        """site -> (cooling, operator): what ``compatible`` reads (two columns, not rows)."""
+        traits = zip(self.sites["cooling"], self.sites["operator"], strict=True)
+        return dict(zip(self.sites["site"], traits, strict=True))
 
 
 def take_or_pay_sites(sc: Scenario) -> list[str]:

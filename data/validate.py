@@ -19,13 +19,27 @@ from .schema import SHARE_KINDS, TABLES
 _PERIOD_FORMS = (r"\d{4}Q[1-4]", r"\d{4}-(0[1-9]|1[0-2])", r"\d{4}H[12]", r"\d{4}")
 
 
-def check_scenario(sc: Scenario) -> list[Problem]:
-    """All cross-row and cross-table problems of a scenario whose cells are valid."""
+KEY_TABLE = {"period": "periods", "chip": "chips", "site": "sites"}
+"""The table that defines the names of each key column."""
+
+
+def check_scenario(sc: Scenario, unchanged: frozenset[str] = frozenset()) -> list[Problem]:
+    """All cross-row and cross-table problems of a scenario whose cells are valid.
+
+    ``unchanged``: tables that are the very frames of a scenario that passed these rules
+    (an override left them alone). A rule that reads only such tables and only reports
+    problems is not run again: it would find none. Rules that warn always run.
+    """
     problems: list[Problem] = []
+
+    def fresh(*tables: str) -> bool:
+        return not unchanged.issuperset(tables)
+
     for spec in TABLES.values():
-        if spec.keys:
+        if spec.keys and fresh(spec.name):
             problems += _duplicate_keys(spec.file, sc.tables[spec.name], spec.keys)
-    problems += _periods(sc)
+    if fresh("periods"):
+        problems += _periods(sc)
     known = {
         "period": set(sc.periods["period"]),
         "chip": set(sc.chips["chip"]),
@@ -33,19 +47,27 @@ def check_scenario(sc: Scenario) -> list[Problem]:
     }
     for spec in TABLES.values():
         for column in spec.keys:
-            if spec.name not in ("periods", "chips", "sites") and column in known:
+            if (
+                spec.name not in KEY_TABLE.values()
+                and column in known
+                and fresh(spec.name, KEY_TABLE[column])
+            ):
                 problems += _references(spec.file, sc.tables[spec.name], column, known[column])
-    problems += _references(
-        "policies.csv",
-        sc.policies[sc.policies["from_period"] != ""],
-        "from_period",
-        known["period"],
-    )
+    if fresh("policies", "periods"):
+        problems += _references(
+            "policies.csv",
+            sc.policies[sc.policies["from_period"] != ""],
+            "from_period",
+            known["period"],
+        )
     if problems:
         return problems
-    problems += _initial_fleet(sc)
-    problems += _build_power_rows(sc)
-    problems += _contracts(sc)
+    if fresh("initial_fleet", "chips", "sites"):
+        problems += _initial_fleet(sc)
+    if fresh("site_power", "sites", "periods"):
+        problems += _build_power_rows(sc)
+    if fresh("sites"):
+        problems += _contracts(sc)
     problems += _policies(sc)
     problems += check_discrete(sc)
     _chips_without_site(sc)
@@ -241,10 +263,11 @@ def _chips_without_site(sc: Scenario) -> None:
     """Warn about a chip no site can host (often a typo in ``operators``): it is never used."""
     operators = list(dict.fromkeys(sc.sites["operator"]))
     liquid = set(sc.sites.loc[sc.sites["cooling"] == "liquid", "operator"])
-    for label, row in sc.chips.iterrows():
-        chip = row["chip"]
-        if any(sc.compatible(chip, s) for s in sc.sites["site"]):
+    sites = list(sc.sites["site"])
+    for label, chip in zip(sc.chips.index, sc.chips["chip"], strict=True):
+        if any(sc.compatible(chip, s) for s in sites):
             continue
+        row = sc.chips.loc[label]
         allowed = sorted(sc.chip_operators[chip] or [])
         named = ";".join(allowed) if allowed else "any operator"
         hints = []
@@ -266,9 +289,9 @@ def _chips_without_site(sc: Scenario) -> None:
 def _sites_without_power(sc: Scenario) -> None:
     """Warn about a site with no site_power.csv rows and no builds: it can never host a chip."""
     powered = set(sc.site_power["site"])
-    for label, row in sc.sites.iterrows():
-        if row["site"] in powered or row["max_build_mw"] > 0:
-            continue
+    sites = sc.sites
+    unpowered = sites[~sites["site"].isin(powered) & ~(sites["max_build_mw"] > 0)]
+    for label, row in unpowered.iterrows():
         close = difflib.get_close_matches(str(row["site"]), sorted(powered), n=1)
         hint = f" (did you mean '{close[0]}' in site_power.csv?)" if close else ""
         sc.warnings.append(

@@ -38,8 +38,9 @@ def define_clusters(m: pyo.ConcreteModel, sc: Scenario) -> None:
     """Add cluster_assign, cluster_compute and campus_one_cluster for clusters.csv."""
     rows = {r["cluster"]: r for r in sc.tables["clusters"].to_dict("records")}
     hosts = m.cluster_sites
-    perf = (sc.chips.set_index("chip")["perf_pflops"] * UNITS / PFLOPS).to_dict()
-    fleet = dict(m.fleet.items())
+    hosting = len(m.HOST) > 0  # no cluster_compute row otherwise: skip its lookups
+    perf = (sc.chips.set_index("chip")["perf_pflops"] * UNITS / PFLOPS).to_dict() if hosting else {}
+    fleet = dict(m.fleet.items()) if hosting else {}
 
     def assign(m, c):
         terms = [m.host[c, g] for g in hosts[c]]

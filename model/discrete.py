@@ -83,6 +83,8 @@ def reach_by_period(sc: Scenario, projects: bool = True) -> dict[tuple[str, str]
     last L_k periods + initial units). The campus reaches at most the smaller of the sum over
     its sites and that supply bound.
     """
+    if sc.tables["clusters"].empty:
+        return {}
     chips = sc.chips.set_index("chip")
     sites = sc.sites.set_index("site")
     labels, pos, n = sc.period_labels, sc.period_pos, sc.n_periods
@@ -216,23 +218,25 @@ def define_discrete(m: pyo.ConcreteModel, sc: Scenario) -> None:
     m.buyf = pyo.Var(m.BUYF, within=pyo.NonNegativeReals, doc="buy on fabric f, thousands")
 
     n, pos = sc.n_periods, sc.period_pos
-    sites = sc.sites.set_index("site")
-    life = sc.chips.set_index("chip")["lifetime_periods"].astype(int).to_dict()
-    price = {
-        r["fabric"]: r["usd_per_accelerator"] * UNITS / USD
-        for r in sc.tables["fabrics"].to_dict("records")
-    }
     starts, fabric_buys = defaultdict(list), defaultdict(list)
-    for s, p in m.START:
-        share = build_share(
-            int(sites.at[s, "build_lifetime_periods"]),
-            int(sites.at[s, "build_lead_periods"]),
-            n,
-            pos[p],
-        )
-        starts[p].append((projects[s][0] / USD, share, m.start[s, p]))
-    for k, s, p, f in m.BUYF:
-        fabric_buys[p].append((price[f], capex_share(life[k], n, pos[p]), m.buyf[k, s, p, f]))
+    if len(m.START):
+        sites = sc.sites.set_index("site")
+        for s, p in m.START:
+            share = build_share(
+                int(sites.at[s, "build_lifetime_periods"]),
+                int(sites.at[s, "build_lead_periods"]),
+                n,
+                pos[p],
+            )
+            starts[p].append((projects[s][0] / USD, share, m.start[s, p]))
+    if len(m.BUYF):
+        life = sc.chips.set_index("chip")["lifetime_periods"].astype(int).to_dict()
+        price = {
+            r["fabric"]: r["usd_per_accelerator"] * UNITS / USD
+            for r in sc.tables["fabrics"].to_dict("records")
+        }
+        for k, s, p, f in m.BUYF:
+            fabric_buys[p].append((price[f], capex_share(life[k], n, pos[p]), m.buyf[k, s, p, f]))
     m.fixed_build_cost = pyo.Expression(
         m.P, rule=lambda m, p: pyo.quicksum(c * b * x for c, b, x in starts[p])
     )

@@ -15,7 +15,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from chipalloc.data import Scenario
-from chipalloc.data.discrete import cluster_window, is_mip
+from chipalloc.data.discrete import cluster_window
 from chipalloc.model import PFLOPS, UNITS
 from chipalloc.model.discrete import cluster_chips
 
@@ -25,9 +25,8 @@ ON = 0.5
 
 
 def discrete_tables(sc: Scenario, m: pyo.ConcreteModel, values) -> dict[str, pd.DataFrame]:
-    """The tables above for the features ``sc`` uses (none for a v1 scenario)."""
-    if not is_mip(sc):
-        return {}
+    """The tables above for the features ``sc`` uses (none for a v1 scenario: its discrete
+    sets are empty)."""
     out = {}
     if len(m.RACK):
         out["racks"] = racks_table(m, values)

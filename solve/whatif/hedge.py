@@ -22,6 +22,7 @@ Measures (min_cost; max_compute in brackets): EVPI = RP - WS (WS - RP), VSS = EE
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass, field, replace
 
@@ -189,25 +190,46 @@ def run_hedge(
 
     Raises ``HedgeFailed`` when a wait-and-see solve or the extensive form has no optimal
     plan (an EEV solve that is infeasible is a result: ``eev_infeasible``)."""
-    options = options or SolveOptions()
     timings: dict[str, float] = {}
-    solves: dict[str, dict] = {}
-    names = futures.names
-    scenarios = {f.name: f.scenario for f in futures.futures}
-    committed = frozenset(futures.committed)
     start = time.perf_counter()
     m = build_extensive(
-        scenarios,
+        {f.name: f.scenario for f in futures.futures},
         {f.name: f.probability for f in futures.futures},
-        committed,
+        frozenset(futures.committed),
         futures.measure,
         futures.alpha,
         futures.weight,
         fleet_form,
     )
+    frozen = _freeze_collector()  # first: the next allocation would start a collection
     _timed(timings, "build", start)
-    maximise = m.objective.sense == pyo.maximize
+    try:
+        return _study(futures, m, options or SolveOptions(), timings)
+    finally:
+        if frozen:
+            gc.unfreeze()
 
+
+def _freeze_collector() -> bool:
+    """Keep the collector off the objects alive now (``gc.freeze``; the caller unfreezes at
+    the end): above all the extensive form just built, which lives as long as the study, so
+    every collection during the solves and the extract would walk its objects (some 250,000
+    at the default, 60 ms a walk) and free none. A frozen object that dies meanwhile is
+    freed by its reference count as ever, or if in a cycle by a collection after the study.
+    Not done (False) when the collector is off or something else froze objects (freezing
+    is process-wide: their freeze is theirs to undo)."""
+    if not gc.isenabled() or gc.get_freeze_count():
+        return False
+    gc.freeze()
+    return True
+
+
+def _study(futures: Futures, m: pyo.ConcreteModel, options: SolveOptions, timings: dict) -> Hedge:
+    """The three steps of the module docstring on the built extensive form ``m``."""
+    solves: dict[str, dict] = {}
+    names = futures.names
+    committed = frozenset(futures.committed)
+    maximise = m.objective.sense == pyo.maximize
     solver = Solver(m, options)
 
     # 1. wait-and-see: the same model relaxed (no non-anticipativity, expected objective)

@@ -8,6 +8,7 @@ charged its whole price (a = min(2, 2 - 0) / 2 = 1). 1 MW hosts 1,000 units.
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pandas as pd
@@ -16,8 +17,10 @@ import yaml
 from builders import chip, periods, power, site, supply, write_scenario
 from typer.testing import CliRunner
 
-from chipalloc.data import BASE_DIR
+from chipalloc.data import BASE_DIR, load_scenario
+from chipalloc.data.futures import load_futures
 from chipalloc.solve.cli.app import app
+from chipalloc.solve.whatif.hedge import run_hedge
 
 runner = CliRunner()
 SETTINGS = {"discount_rate": 0.0}
@@ -432,3 +435,21 @@ def test_a_take_or_pay_share_is_one_decision_for_every_future(tmp_path):
     assert s["evpi"] == pytest.approx(90_000)
     sites = pd.read_csv(out / "plan.csv")
     assert set(sites["future"]) == {"lo", "hi"}
+
+
+def test_the_study_leaves_the_collector_as_it_found_it(demand):
+    """run_hedge freezes the objects alive after the build, so collections during the solves
+    need not walk the extensive form, and unfreezes them at the end; objects someone else
+    froze stay frozen (then the study freezes nothing)."""
+    path = demand_futures(demand, "pen3000")
+    futures = load_futures(load_scenario(demand), path)
+    assert gc.get_freeze_count() == 0
+    run_hedge(futures)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()  # falls as frozen objects die
+        run_hedge(futures)
+        assert 0 < gc.get_freeze_count() <= frozen
+    finally:
+        gc.unfreeze()
