@@ -6,13 +6,6 @@
 - campus_one_cluster[g,p]: sum over clusters c with p in W_c of host[c,g] <= 1, written only
   where two or more clusters could run on g in p (with one the row always holds).
 
-Strengthening (valid, the optimum unchanged): cluster_project[c,g], where campus g cannot
-reach pflops[c] in some period p of W_c without its project sites' MW (``discrete.
-needs_project``): host[c,g] - sum over project sites s of g in E_c,g and periods q with
-q + build_lead_periods[s] <= p of start[s,q] <= 0. Without a project started in time, no
-project MW is usable in p (project_start), so the campus cannot host c. The LP relaxation
-otherwise hosts a fraction of the cluster on a campus that starts a fraction of its project.
-
 A cluster without any campus (no site of an allowed operator) has no host variable: its
 cluster_assign row is 0 >= 1, recorded as a row without variables (``rows.relation``), so the
 solve reports it infeasible by name. host[c,g] is bounded to 0 where g cannot reach pflops[c]
@@ -26,7 +19,7 @@ import pyomo.core as pyo
 from chipalloc.data import Scenario
 from chipalloc.data.discrete import cluster_window
 
-from .discrete import cluster_chips, needs_project
+from .discrete import cluster_chips
 from .fleet import weighted_sum
 from .rows import relation
 from .spec import FamilySpec
@@ -64,7 +57,6 @@ def define_clusters(m: pyo.ConcreteModel, sc: Scenario) -> None:
 
     fleet_pairs = set(m.KS)
     m.cluster_compute = pyo.Constraint(m.CLUSTER_ROWS, rule=campus_compute)
-    define_cluster_projects(m, sc)
     sharing: dict[tuple[str, str], list[str]] = {}
     for c, g in m.HOST:
         for p in window[c]:
@@ -81,29 +73,6 @@ def define_clusters(m: pyo.ConcreteModel, sc: Scenario) -> None:
         m.CAMPUS_ROWS,
         rule=lambda m, g, p: pyo.quicksum(m.host[c, g] for c in sharing[g, p]) <= 1,
     )
-
-
-def define_cluster_projects(m: pyo.ConcreteModel, sc: Scenario) -> None:
-    """Add cluster_project[c,g] for the (c, g) of ``needs_project`` (see the module)."""
-    lead = sc.sites.set_index("site")["build_lead_periods"].astype(int).to_dict()
-    pos = sc.period_pos
-    needed = {cg: p for cg, p in needs_project(sc).items() if cg in m.HOST}
-    starts: dict[str, list[str]] = {}
-    for s, q in m.START:
-        starts.setdefault(s, []).append(q)
-    m.CLUSTER_PROJECTS = pyo.Set(dimen=2, ordered=True, initialize=list(needed))
-
-    def in_time(m, c, g):
-        by = pos[needed[c, g]]
-        begun = [
-            m.start[s, q]
-            for s in m.cluster_sites[c][g]
-            for q in starts.get(s, ())
-            if pos[q] + lead[s] <= by
-        ]
-        return m.host[c, g] - pyo.quicksum(begun) <= 0
-
-    m.cluster_project = pyo.Constraint(m.CLUSTER_PROJECTS, rule=in_time)
 
 
 def _assign(at: dict, c: dict) -> str:
@@ -139,7 +108,6 @@ def _one_limit(at: dict, bound: float, value: float | None) -> str:
 
 
 SPECS = (
-    FamilySpec("cluster_project", ("cluster", "campus"), "cluster", 1.0, rank=112, internal=True),
     FamilySpec("cluster_assign", ("cluster",), "cluster", 1.0, rank=11, conflict=_assign),
     FamilySpec(
         "cluster_compute",

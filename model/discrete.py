@@ -66,18 +66,10 @@ def cluster_chips(sc: Scenario, row: dict) -> list[str]:
 
 
 def campus_reach(sc: Scenario) -> dict[tuple[str, str], tuple[str, float]]:
-    """(c, g) -> (the period of W_c where g reaches least, the most PFLOPS g can reach there)
-    (``reach_by_period``)."""
-    by_period = reach_by_period(sc)
-    return {cg: min(reach.items(), key=lambda pr: pr[1]) for cg, reach in by_period.items()}
-
-
-def reach_by_period(sc: Scenario, projects: bool = True) -> dict[tuple[str, str], dict[str, float]]:
-    """(c, g) -> {p in W_c: the most PFLOPS of chips_c campus g can reach in p}.
+    """(c, g) -> (the period of W_c where g reaches least, the most PFLOPS g can reach there).
 
     For s in E_c,g and p: the facility MW of s is at most power_mw[s,p] + max_build_mw[s]
-    (when a build can be usable by p; without ``projects``, only at sites that do not build
-    as a project, 7.2), so chips_c at s give at most
+    (when a build can be usable by p), so chips_c at s give at most
     cap * 1000 / pue[s] * max over k of perf_pflops[k] / power_kw[k] PFLOPS; and chips_c
     in service anywhere are at most sum over k of perf_pflops[k] * (max_units over the
     last L_k periods + initial units). The campus reaches at most the smaller of the sum over
@@ -95,15 +87,12 @@ def reach_by_period(sc: Scenario, projects: bool = True) -> dict[tuple[str, str]
         for i in range(min(n, int(r["remaining_periods"]))):
             initial[r["chip"], r["site"], i] += r["units"]
     life = chips["lifetime_periods"].astype(int).to_dict()
-    builds = {s for s in sites.index if sites.at[s, "max_build_mw"] > 0}
-    if not projects:
-        builds -= set(project_sites(sc))
     out = {}
     hosts = cluster_sites(sc)
     for r in sc.tables["clusters"].to_dict("records"):
         ks = cluster_chips(sc, r)
         for g, members in hosts[r["cluster"]].items():
-            reach = out[r["cluster"], g] = {}
+            worst = None
             for p in cluster_window(sc, r):
                 i = pos[p]
                 by_power = 0.0
@@ -113,7 +102,7 @@ def reach_by_period(sc: Scenario, projects: bool = True) -> dict[tuple[str, str]
                         continue
                     lead = int(sites.at[s, "build_lead_periods"])
                     cap = power.get((s, p), 0.0)
-                    if s in builds and lead <= i:
+                    if sites.at[s, "max_build_mw"] > 0 and lead <= i:
                         cap += sites.at[s, "max_build_mw"]
                     ratio = max(chips.at[k, "perf_pflops"] / chips.at[k, "power_kw"] for k in fit)
                     by_power += cap * 1000 / sites.at[s, "pue"] * ratio
@@ -128,7 +117,10 @@ def reach_by_period(sc: Scenario, projects: bool = True) -> dict[tuple[str, str]
                     )
                     for k in ks
                 )
-                reach[p] = min(by_power, by_supply)
+                reach = min(by_power, by_supply)
+                if worst is None or reach < worst[1]:
+                    worst = (p, reach)
+            out[r["cluster"], g] = worst
     return out
 
 
@@ -140,21 +132,6 @@ def out_of_reach(sc: Scenario) -> dict[tuple[str, str], tuple[str, float]]:
         for cg, found in campus_reach(sc).items()
         if found[1] < need[cg[0]] * (1 - REACH_TOL)
     }
-
-
-def needs_project(sc: Scenario) -> dict[tuple[str, str], str]:
-    """(c, g) -> the first period p of W_c where campus g cannot reach pflops[c] without the
-    MW of its project sites (7.2), for the (c, g) not out of reach: hosting c on g then needs
-    one of those projects started in time for its MW to be usable in p
-    (``clusters.cluster_project``)."""
-    need = dict(zip(sc.tables["clusters"]["cluster"], sc.tables["clusters"]["pflops"], strict=True))
-    lost = out_of_reach(sc)
-    out = {}
-    for cg, reach in reach_by_period(sc, projects=False).items():
-        short = [p for p, r in reach.items() if r < need[cg[0]] * (1 - REACH_TOL)]
-        if short and cg not in lost:
-            out[cg] = short[0]
-    return out
 
 
 def dominated_fabrics(sc: Scenario) -> dict[str, str]:

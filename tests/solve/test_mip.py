@@ -146,43 +146,6 @@ def test_cluster_rows_keep_their_index_in_duals_and_the_cli(tmp_path):
     assert set(duals.loc[duals["family"] == "fabric_capacity", "fabric"]) == {"eth"}
 
 
-def test_a_campus_that_needs_its_project_to_host_a_cluster(tmp_path):
-    """A (own, 0 MW) reaches the 1,500 PFLOPS cluster only with its project (up to 20 MW at
-    1,000 USD per MW plus 1,000 fixed); B leases 10 MW at 12 USD per kW-year. Demand 1,000
-    PFLOPS: hosting at B costs 1,500 kW x 12 = 18,000, at A 1.5 MW x 1,000 + 1,000 = 2,500,
-    so the MIP builds at A. cluster_project ties host[train,A] to start[A,P0] (a valid
-    row): the optimum is the same without it, and the LP relaxation is no weaker."""
-    from chipalloc.model.discrete import needs_project
-    from chipalloc.solve.backend.options import SolveOptions
-    from chipalloc.solve.backend.solver import Solver
-
-    sc = scenario(
-        tmp_path,
-        sites=[own_builder(build_fixed_cost_usd=1000.0), site(**LEASED)],
-        clusters=[{"cluster": "train", "pflops": 1500.0}],
-    )
-    assert needs_project(sc) == {("train", "A"): "P0"}
-
-    def solved(keep: bool, relax: bool) -> float:
-        m = build_model(sc)
-        assert [str(c.expr) for c in m.cluster_project.values()] == [
-            "host[train,A] - start[A,P0]  <=  0"
-        ]
-        if not keep:
-            m.cluster_project.deactivate()
-        solver = Solver(m, SolveOptions(mip_gap=0.0))
-        if relax:
-            solver.load()
-            solver.highs_model.relax_integers()
-            solver.highs_model.run({})
-            return solver.highs.getInfo().objective_function_value * 1e6
-        return solver.solve().objective
-
-    assert solved(True, False) == pytest.approx(2500.0)
-    assert solved(False, False) == pytest.approx(2500.0)
-    assert solved(True, True) >= solved(False, True) - 1e-6
-
-
 def test_two_clusters_cannot_share_a_campus(tmp_path):
     """A (free, 10 MW) could hold both clusters of 500 PFLOPS; one campus runs one cluster at
     a time, so the second runs at B: 500 kW x 12 = 6,000 USD (0 without the rule)."""
