@@ -38,13 +38,7 @@ WINDOW_LIMIT = 400_000
 
 
 def choose_fleet_form(sc: Scenario) -> str:
-    """``window`` while sum over buys of min(L_k, N - p) <= WINDOW_LIMIT, else ``recursion``;
-    ``recursion`` whenever clusters.csv has a cluster (MODEL.md 7.3): each cluster_compute row
-    sums a campus's fleet, in the window form every buy still in service, so the rows get
-    dense (the discrete default: 110,982 nonzeros in the window form, 28,794 in the
-    recursion form, its MIP solved in 8.3 s and 5.9 s by HiGHS, BENCHMARKS.md)."""
-    if len(sc.tables["clusters"]):
-        return "recursion"
+    """``window`` while sum over buys of min(L_k, N - p) <= WINDOW_LIMIT, else ``recursion``."""
     n = sc.n_periods
     life = sc.chips.set_index("chip")["lifetime_periods"].astype(int)
     sold = sc.chip_supply.assign(i=sc.chip_supply["period"].map(sc.period_pos))
