@@ -14,7 +14,8 @@ builds and two clusters the issue names; fabrics are measured at ``default``.
 
 The floor: in a setup step (not timed) chipalloc builds the scenario's MIP once and writes it
 with highspy's ``writeModel`` to an MPS file; the floor is a fresh process that imports
-highspy, reads that file and solves it with the same ``mip_rel_gap``. It is the same MIP, row
+highspy, reads that file and solves it with the same ``mip_rel_gap`` and chipalloc's
+``MIP_OPTIONS``. It is the same MIP, row
 for row (same formulation, scaling and strengthening), so the ratio measures what chipalloc
 adds around HiGHS (imports, load and validation, Pyomo build, handoff, the LP with integers
 fixed that gives the duals, results and files), not a formulation difference. The floor pays
@@ -112,6 +113,8 @@ def floor(path: Path, gap: float, relax: bool) -> None:
     import highspy
     import numpy as np
 
+    from chipalloc.solve.backend.options import MIP_OPTIONS
+
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.readModel(str(path))
@@ -119,6 +122,8 @@ def floor(path: Path, gap: float, relax: bool) -> None:
         n = h.getNumCol()
         h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8))
     h.setOptionValue("mip_rel_gap", gap)
+    for name, value in MIP_OPTIONS.items():  # the options chipalloc gives every MIP
+        h.setOptionValue(name, value)
     h.run()
     info = h.getInfo()
     out = {

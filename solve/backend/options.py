@@ -16,6 +16,14 @@ CROSSOVER_MAX_COLS = 300_000
 took longer than the interior-point solve itself (docs/performance.md)."""
 
 
+MIP_OPTIONS = {"mip_heuristic_run_root_reduced_cost": False}
+"""HiGHS options of every MIP solve (``--highs-option`` wins). HiGHS's root reduced-cost
+heuristic (sub-MIPs on the columns the root LP's reduced costs leave free) took most of the
+MIP time in our cases: without it the discrete default proved gap 1e-4 in 2.9 s instead of
+9.2 s, and the generated 50x10x60 with builds and two clusters in 345 s where 600 s reached
+only 2.0e-4 (BENCHMARKS.md, section 7)."""
+
+
 @dataclass
 class SolveOptions:
     """What the planner can set for a solve."""

@@ -18,7 +18,12 @@ from pyomo.common.collections import ComponentMap
 from chipalloc.model import PFLOPS, USD
 from chipalloc.model.projects import first_mw_starts
 from chipalloc.solve.backend.highs_model import HighsModel, Run, new_highs
-from chipalloc.solve.backend.options import SolveOptions, method_options, resolve_method
+from chipalloc.solve.backend.options import (
+    MIP_OPTIONS,
+    SolveOptions,
+    method_options,
+    resolve_method,
+)
 
 START_MOVES = 3
 """How often a MIP plan's project starts are moved to their first MW (``_solve_fixed``)."""
@@ -121,7 +126,7 @@ class Solver:
         self.method = resolve_method(opts.method, form, has_basis, n_cols)
         chosen = method_options(self.method, form, has_basis, n_cols)
         mip = self.highs_model.is_mip
-        mip_gap = {"mip_rel_gap": opts.mip_gap} if mip else {}
+        mip_gap = {**MIP_OPTIONS, "mip_rel_gap": opts.mip_gap} if mip else {}
         highs_options = {**chosen, **mip_gap, **opts.highs_options}
         run = self._run(highs_options, opts.time_limit)
         self._loaded = True

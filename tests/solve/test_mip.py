@@ -81,6 +81,21 @@ def test_the_fractional_note_names_the_chips_without_racks(tmp_path):
     assert "(Y)" in note and "linear program" not in note
 
 
+def test_every_mip_runs_with_chipalloc_s_mip_options_unless_overridden(tmp_path):
+    """MIP_OPTIONS (root reduced-cost heuristic off) reach HiGHS on a MIP; --highs-option
+    wins over them."""
+    from chipalloc.solve.backend.options import MIP_OPTIONS, SolveOptions
+    from chipalloc.solve.backend.solver import Solver
+
+    name = "mip_heuristic_run_root_reduced_cost"
+    assert MIP_OPTIONS == {name: False}
+    sc = scenario(tmp_path, chips=[chip(lifetime_periods=1, units_per_rack=72)])
+    for given, seen in (({}, False), ({name: True}, True)):
+        solver = Solver(build_model(sc), SolveOptions(highs_options=given))
+        assert solver.solve().status == "optimal"
+        assert solver.highs.getOptionValue(name)[1] is seen
+
+
 def own_builder(**kw):
     """Site A: own, 0 MW, may build 20 MW at 1,000 USD per MW, lead 0, build lifetime 1."""
     return site(build_cost_usd_per_mw=1000.0, max_build_mw=20.0, build_lifetime_periods=1, **kw)
