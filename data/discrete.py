@@ -98,13 +98,14 @@ def check_discrete(sc: Scenario) -> list[Problem]:
     """Input errors of section 7; a chip no fabric serves is a warning."""
     problems: list[Problem] = []
     least = _column(sc.sites, "min_build_mw")
-    for label, row in sc.sites.iterrows():
-        if row["max_build_mw"] > 0 and least[label] > row["max_build_mw"]:
+    sites = sc.sites
+    for label, most, low in zip(sites.index, sites["max_build_mw"], least, strict=True):
+        if most > 0 and low > most:
             problems.append(
                 Problem(
                     "sites.csv",
-                    f"min_build_mw {least[label]:g} is above max_build_mw "
-                    f"{row['max_build_mw']:g}: the project could never be built",
+                    f"min_build_mw {low:g} is above max_build_mw "
+                    f"{most:g}: the project could never be built",
                     row=_row(label),
                     column="min_build_mw",
                 )

@@ -147,7 +147,18 @@ def note_duplicate_keys(node: yaml.MappingNode, file: str, warnings: list[str]) 
             first[key] = line
 
 
-class ScenarioLoader(yaml.SafeLoader):
+class _KeyNotes:
+    """Records duplicated mapping keys in ``duplicate_keys`` (``note_duplicate_keys``)."""
+
+    file: str
+    duplicate_keys: list[str]
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        note_duplicate_keys(node, self.file, self.duplicate_keys)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+
+class ScenarioLoader(_KeyNotes, yaml.SafeLoader):
     """``yaml.SafeLoader`` that refuses aliases (``*name``: no alias bomb can expand) and
     records duplicated mapping keys in ``duplicate_keys``."""
 
@@ -167,16 +178,72 @@ class ScenarioLoader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        note_duplicate_keys(node, self.file, self.duplicate_keys)
-        return super().construct_mapping(node, deep=deep)
+
+FAST_PARSER = getattr(yaml, "CSafeLoader", None)
+"""libyaml's parser (PyYAML's C extension), when PyYAML has it: several times faster."""
+
+_AGAIN = object()
+"""``_parse_fast``'s answer when the document is left to ``ScenarioLoader``."""
+
+
+if FAST_PARSER is not None:
+
+    class _FastLoader(_KeyNotes, FAST_PARSER):
+        """libyaml's parser with ScenarioLoader's constructor (duplicate keys noted)."""
+
+        def __init__(self, stream: str, file: str = "yaml") -> None:
+            super().__init__(stream)
+            self.file = file
+            self.duplicate_keys: list[str] = []
+
+
+def _parse_fast(text: str, file: str, warnings: list[str] | None) -> Any:
+    """The document through libyaml's parser and ScenarioLoader's constructor, or ``_AGAIN``
+    when it is not plain (an alias, a YAML error, nesting too deep): ScenarioLoader then
+    refuses it with the message and position it always gave."""
+    loader = _FastLoader(text, file)
+    try:
+        node = loader.get_single_node()
+        if node is not None and _shares_a_node(node):
+            return _AGAIN
+        data = None if node is None else loader.construct_document(node)
+    except (yaml.YAMLError, RecursionError):
+        return _AGAIN
+    finally:
+        loader.dispose()
+    if warnings is not None:
+        warnings.extend(loader.duplicate_keys)
+    return data
+
+
+def _shares_a_node(root: yaml.Node) -> bool:
+    """Whether some node is reached twice from ``root``: what an alias composes to (libyaml's
+    composer does not expand an alias, it shares the anchored node; nothing else shares)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return False
 
 
 def parse_yaml(text: str, file: str = "yaml", warnings: list[str] | None = None) -> Any:
     """Safe YAML without aliases; ``InputError`` with a one-line, bounded message.
 
-    Duplicated keys are warned about into ``warnings`` (when given).
+    Duplicated keys are warned about into ``warnings`` (when given). A plain document goes
+    through libyaml's parser where PyYAML has it (``_parse_fast``), any other through
+    ``ScenarioLoader``, whose messages these are.
     """
+    if FAST_PARSER is not None:
+        data = _parse_fast(text, file, warnings)
+        if data is not _AGAIN:
+            return data
     loader = ScenarioLoader(text, file)
     try:
         data = loader.get_single_data()

@@ -8,6 +8,7 @@ Empty cells become ``None``: required columns then fail with "a value is require
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -35,8 +36,12 @@ def _id(value: Any) -> Any:
     return (value.strip() or None) if isinstance(value, str) else value
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+"""A control character: code point below 32, or DEL (127)."""
+
+
 def _printable(value: str | None) -> str | None:
-    if value is not None and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if value is not None and CONTROL.search(value):
         raise ValueError("contains a control character (a damaged file?)")
     return value
 

@@ -178,16 +178,19 @@ def _build_power_rows(sc: Scenario) -> list[Problem]:
     n = sc.n_periods
     have = set(zip(sc.site_power["site"], sc.site_power["period"], strict=True))
     out = []
-    for _label, site in sc.sites.iterrows():
-        lead = int(site["build_lead_periods"])
-        if site["max_build_mw"] > 0 and lead <= n - 1:
-            missing = [p for p in sc.period_labels[lead:] if (site["site"], p) not in have]
+    sites = sc.sites
+    for name, lead, most in zip(
+        sites["site"], sites["build_lead_periods"], sites["max_build_mw"], strict=True
+    ):
+        lead = int(lead)
+        if most > 0 and lead <= n - 1:
+            missing = [p for p in sc.period_labels[lead:] if (name, p) not in have]
             if missing:
                 shown = ", ".join(missing[:4]) + (" ..." if len(missing) > 4 else "")
                 out.append(
                     Problem(
                         "site_power.csv",
-                        f"site '{site['site']}' may build (max_build_mw > 0) and needs "
+                        f"site '{name}' may build (max_build_mw > 0) and needs "
                         f"a row for every period from {sc.period_labels[lead]}; "
                         f"missing: {shown}",
                         column="site",
@@ -200,22 +203,26 @@ def _contracts(sc: Scenario) -> list[Problem]:
     """MODEL.md section 9: min_share <= max_share on every site; a take_or_pay site cannot
     build (max_build_mw = 0)."""
     out = []
-    for label, row in sc.sites.iterrows():
-        if row["min_share"] > row["max_share"]:
+    sites = sc.sites
+    columns = ("site", "min_share", "max_share", "contract", "max_build_mw")
+    for label, name, low, high, contract, most in zip(
+        sites.index, *(sites[c] for c in columns), strict=True
+    ):
+        if low > high:
             out.append(
                 Problem(
                     "sites.csv",
-                    f"min_share {row['min_share']:g} is above max_share {row['max_share']:g}",
+                    f"min_share {low:g} is above max_share {high:g}",
                     row=_row(label),
                     column="min_share",
                 )
             )
-        if row["contract"] == "take_or_pay" and row["max_build_mw"] > 0:
+        if contract == "take_or_pay" and most > 0:
             out.append(
                 Problem(
                     "sites.csv",
-                    f"site '{row['site']}' has a take_or_pay contract, so it cannot build: "
-                    f"max_build_mw must be 0, got {row['max_build_mw']:g}",
+                    f"site '{name}' has a take_or_pay contract, so it cannot build: "
+                    f"max_build_mw must be 0, got {most:g}",
                     row=_row(label),
                     column="max_build_mw",
                 )
@@ -228,8 +235,9 @@ def _policies(sc: Scenario) -> list[Problem]:
     operators = set(sc.sites["operator"])
     vendors = set(sc.chips["vendor"])
     out = []
-    for label, row in frame.iterrows():
-        kind, value = row["kind"], row["value"]
+    for label, kind, value, name in zip(
+        frame.index, frame["kind"], frame["value"], frame["name"], strict=True
+    ):
         if kind in SHARE_KINDS and not 0 <= value <= 1:
             out.append(
                 Problem(
@@ -249,11 +257,11 @@ def _policies(sc: Scenario) -> list[Problem]:
                 )
             )
         names = vendors if kind == "vendor_max_share" else operators
-        if row["name"] not in names:
+        if name not in names:
             what = "vendor" if kind == "vendor_max_share" else "operator"
             sc.warnings.append(
                 f"policies.csv, row {_row(label)}: {what} "
-                f"'{row['name']}' matches nothing; the {kind} applies to zero "
+                f"'{name}' matches nothing; the {kind} applies to zero "
                 "compute"
             )
     return out
@@ -290,11 +298,12 @@ def _sites_without_power(sc: Scenario) -> None:
     """Warn about a site with no site_power.csv rows and no builds: it can never host a chip."""
     powered = set(sc.site_power["site"])
     sites = sc.sites
-    unpowered = sites[~sites["site"].isin(powered) & ~(sites["max_build_mw"] > 0)]
-    for label, row in unpowered.iterrows():
-        close = difflib.get_close_matches(str(row["site"]), sorted(powered), n=1)
+    for label, site, most in zip(sites.index, sites["site"], sites["max_build_mw"], strict=True):
+        if site in powered or most > 0:
+            continue
+        close = difflib.get_close_matches(str(site), sorted(powered), n=1)
         hint = f" (did you mean '{close[0]}' in site_power.csv?)" if close else ""
         sc.warnings.append(
-            f"sites.csv, row {_row(label)}: site '{row['site']}' has no rows in "
+            f"sites.csv, row {_row(label)}: site '{site}' has no rows in "
             f"site_power.csv and cannot build, so it has no power and is never used{hint}"
         )

@@ -114,18 +114,54 @@ def test_imports_follow_the_layers(name, path):
     assert not wrong, f"{path.relative_to(ROOT)} ({layer_of(name)}) imports {wrong}"
 
 
-def test_a_plain_solve_loads_no_what_if_or_report_code(tmp_path):
-    """``chipalloc solve`` on the default scenario, in a fresh process: no module of
-    solve/whatif or solve/report is imported."""
+def loaded_by(command: list[str]) -> list[str]:
+    """The modules a fresh process has imported after running ``chipalloc COMMAND``."""
     code = (
         "import sys\n"
         "from typer.testing import CliRunner\n"
         "from chipalloc.solve.cli.app import app\n"
-        f"r = CliRunner().invoke(app, ['solve', '--out', {str(tmp_path / 'out')!r}, '-q'])\n"
+        f"r = CliRunner().invoke(app, {command!r})\n"
         "assert r.exit_code == 0, r.output\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('chipalloc.solve.whatif', "
-        "'chipalloc.solve.report'))))\n"
+        "print(' '.join(sorted(sys.modules)))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    return result.stdout.split()
+
+
+COMMAND_MODULES = tuple(
+    f"chipalloc.solve.cli.{p.stem}"
+    for p in (ROOT / "solve" / "cli").glob("*.py")
+    if p.stem not in ("__init__", "app", "common", "display")
+)
+"""One module per command: a command loads its own and no other."""
+HEAVY = ("matplotlib", "plotly", "openpyxl", "scipy", "jinja2", "dask", "pyomo.environ")
+"""Packages no solve or hedge needs (charts, workbooks, the cluster runner, every Pyomo
+solver plugin)."""
+
+
+def _under(names: list[str], prefixes) -> list[str]:
+    return [m for m in names if any(m == p or m.startswith(p + ".") for p in prefixes)]
+
+
+def test_a_plain_solve_loads_no_what_if_or_report_code(tmp_path):
+    """``chipalloc solve`` on the default scenario, in a fresh process: no module of
+    solve/whatif or solve/report is imported, no other command's module, and none of
+    ``HEAVY``."""
+    names = loaded_by(["solve", "--out", str(tmp_path / "out"), "-q"])
+    assert _under(names, ("chipalloc.solve.whatif", "chipalloc.solve.report")) == []
+    assert _under(names, COMMAND_MODULES) == ["chipalloc.solve.cli.solve"]
+    assert _under(names, HEAVY) == []
+
+
+def test_hedge_loads_no_report_code_and_no_other_command(tmp_path):
+    """``chipalloc hedge`` on the default futures: its what-if module, no report or
+    plotting module, no other command's module, none of ``HEAVY``."""
+    names = loaded_by(["hedge", "--out", str(tmp_path / "out"), "-q"])
+    assert _under(names, ("chipalloc.solve.whatif",)) == [
+        "chipalloc.solve.whatif",
+        "chipalloc.solve.whatif.hedge",
+    ]
+    assert _under(names, ("chipalloc.solve.report",)) == []
+    assert _under(names, COMMAND_MODULES) == ["chipalloc.solve.cli.hedge"]
+    assert _under(names, HEAVY) == []

@@ -225,7 +225,6 @@ def fail(status: str, message: str) -> typer.Exit:
 
 def load(scenario: Path | None, overrides: Path | None, variant: str | None):
     from chipalloc.data import Problem, ScenarioError
-    from chipalloc.solve.cli.display import problems_table
     from chipalloc.solve.pipeline import load
 
     if overrides is not None and variant is None:
@@ -235,6 +234,8 @@ def load(scenario: Path | None, overrides: Path | None, variant: str | None):
     except ScenarioError as error:
         where = f" in {error.context}" if error.context else ""
         if err.is_terminal:
+            from chipalloc.solve.cli.display import problems_table  # only to show problems
+
             shown = [
                 Problem(
                     printable(p.file), printable(p.message), p.row, p.column and printable(p.column)

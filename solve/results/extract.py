@@ -145,22 +145,21 @@ def plan_table(sc: Scenario, m: pyo.ConcreteModel, values: Values | None = None)
     keep = np.flatnonzero((buy != 0) | (fleet != 0))
     period = keep // max(1, len(pairs))
     pair = keep % max(1, len(pairs))
-    chips = sc.chips.set_index("chip")
-    operator = sc.sites.set_index("site")["operator"]
-    chip = np.array([k for k, _ in pairs], dtype=object)[pair] if pairs else np.zeros(0, object)
-    site = np.array([s for _, s in pairs], dtype=object)[pair] if pairs else np.zeros(0, object)
+    # each pair's chip and site facts looked up once, then taken for the rows kept
+    chips = sc.chips.set_index("chip").reindex([k for k, _ in pairs])
+    operator = sc.sites.set_index("site")["operator"].reindex([s for _, s in pairs])
     units = fleet[keep] * UNITS
     return pd.DataFrame(
         {
             "period": np.array(labels, dtype=object)[period],
-            "site": site,
-            "operator": operator.reindex(site).to_numpy(dtype=object),
-            "chip": chip,
-            "vendor": chips["vendor"].reindex(chip).to_numpy(dtype=object),
+            "site": np.array([s for _, s in pairs], dtype=object)[pair],
+            "operator": operator.to_numpy(dtype=object)[pair],
+            "chip": np.array([k for k, _ in pairs], dtype=object)[pair],
+            "vendor": chips["vendor"].to_numpy(dtype=object)[pair],
             "buy_units": buy[keep] * UNITS,
             "fleet_units": units,
-            "it_mw": chips["power_kw"].reindex(chip).to_numpy(dtype=float) * units / 1000,
-            "compute_pflops": chips["perf_pflops"].reindex(chip).to_numpy(dtype=float) * units,
+            "it_mw": chips["power_kw"].to_numpy(dtype=float)[pair] * units / 1000,
+            "compute_pflops": chips["perf_pflops"].to_numpy(dtype=float)[pair] * units,
         },
         columns=PLAN_COLUMNS,
     )
@@ -186,13 +185,14 @@ def sites_table(
     lease paid on them (idle_cost_discounted_usd: times d_p).
     """
     values = values or Values(m)
-    sites = sc.sites.set_index("site")
     labels, names = sc.period_labels, list(m.S)
+    sites = sc.sites.set_index("site").reindex(names)
     grid = [(s, p) for s in names for p in labels]
-    power = duals[duals["family"] == capacity_family().name].set_index(["site", "period"])[
-        "shadow_price"
-    ]
-    price = power.reindex(pd.MultiIndex.from_tuples(grid)).fillna(0.0).to_numpy(dtype=float)
+    power = duals[duals["family"] == capacity_family().name]
+    keys = zip(power["site"], power["period"], strict=True)
+    known = dict(zip(keys, power["shadow_price"], strict=True))
+    price = np.fromiter((known.get(key, np.nan) for key in grid), dtype=float, count=len(grid))
+    price[np.isnan(price)] = 0.0  # no power row (or no price): 0
     price = clean(price if maximise else -price) + 0.0
     built = clean(values.of([m.built_mw[s, p] for s, p in grid]))
     started = np.zeros(len(grid))
@@ -205,9 +205,13 @@ def sites_table(
     it = values.of([m.it_mw[s, p] for s, p in grid])
     site = np.array([s for s, _ in grid], dtype=object)
     discount = np.tile(sc.discount, len(names))
-    pue = sites["pue"].reindex(site).to_numpy(dtype=float)
+
+    def per_row(column: str, dtype) -> np.ndarray:  # a site's value in each of its periods
+        return np.repeat(sites[column].to_numpy(dtype=dtype), len(labels))
+
+    pue = per_row("pue", float)
     used = clean(pue * it)
-    contract = sites["contract"].reindex(site).to_numpy(dtype=object)
+    contract = per_row("contract", object)
     top = contract == "take_or_pay"
     share = np.full(len(grid), np.nan)
     contracted = np.full(len(grid), np.nan)
@@ -219,13 +223,13 @@ def sites_table(
         contracted[top] = share[top] * available[top]
     idle = np.where(top, np.maximum(contracted - used, 0.0), np.nan)
     years = np.tile(np.asarray(sc.years, dtype=float), len(names))
-    lease = sites["lease_usd_per_kw_month"].reindex(site).to_numpy(dtype=float)
+    lease = per_row("lease_usd_per_kw_month", float)
     idle_cost = lease * 12 * years * 1000 * idle / pue
     return pd.DataFrame(
         {
             "period": np.array([p for _, p in grid], dtype=object),
             "site": site,
-            "operator": sites["operator"].reindex(site).to_numpy(dtype=object),
+            "operator": per_row("operator", object),
             "power_mw": available,
             "built_mw": built,
             "capacity_mw": np.where(top, contracted, available) + built,
@@ -264,21 +268,21 @@ def contracts_table(
     top = sites[sites["contract"] == "take_or_pay"]
     frame = sc.sites.set_index("site")
     years = dict(zip(sc.period_labels, sc.years, strict=True))
-    per_site = top.groupby("site", sort=False)
     bound_duals = duals[duals["family"].isin(CONTRACT_FAMILIES)]
     point = bound_duals.groupby("site")["shadow_price"].sum() / 100
+    kw = frame["lease_usd_per_kw_month"] / frame["pue"]
     lease = (
-        (
-            top["contracted_mw"]
-            * top["period"].map(years).astype(float)
-            * 12
-            * 1000
-            * top["site"].map(frame["lease_usd_per_kw_month"] / frame["pue"]).astype(float)
-        )
-        .groupby(top["site"], sort=False)
-        .sum()
+        top["contracted_mw"].to_numpy()
+        * np.fromiter((years[p] for p in top["period"]), dtype=float, count=len(top))
+        * 12
+        * 1000
+        * kw.reindex(top["site"]).to_numpy(dtype=float)
     )
-    names = list(per_site.groups)
+    sums = ["idle_mw", "idle_cost_usd", "idle_cost_discounted_usd"]
+    per_site = top[["site", "contracted_share", "contracted_mw", *sums]].assign(lease_usd=lease)
+    grouped = per_site.groupby("site", sort=False)
+    total = grouped[[*sums, "lease_usd"]].sum()
+    names = list(total.index)
     return pd.DataFrame(
         {
             "site": names,
@@ -286,15 +290,12 @@ def contracts_table(
             "contract": "take_or_pay",
             "min_share": frame["min_share"].reindex(names).to_numpy(dtype=float),
             "max_share": frame["max_share"].reindex(names).to_numpy(dtype=float),
-            "share": per_site["contracted_share"].first().reindex(names).to_numpy(dtype=float),
-            "contracted_mw_peak": per_site["contracted_mw"].max().reindex(names).to_numpy(),
-            "idle_mw_periods": per_site["idle_mw"].sum().reindex(names).to_numpy(),
-            "idle_cost_usd": per_site["idle_cost_usd"].sum().reindex(names).to_numpy(),
-            "idle_cost_discounted_usd": per_site["idle_cost_discounted_usd"]
-            .sum()
-            .reindex(names)
-            .to_numpy(),
-            "lease_usd": lease.reindex(names).to_numpy(dtype=float),
+            "share": grouped["contracted_share"].first().to_numpy(dtype=float),
+            "contracted_mw_peak": grouped["contracted_mw"].max().to_numpy(),
+            "idle_mw_periods": total["idle_mw"].to_numpy(),
+            "idle_cost_usd": total["idle_cost_usd"].to_numpy(),
+            "idle_cost_discounted_usd": total["idle_cost_discounted_usd"].to_numpy(),
+            "lease_usd": total["lease_usd"].to_numpy(dtype=float),
             "objective_change_per_point": clean(
                 point.reindex(names).fillna(0.0).to_numpy(dtype=float)
             )

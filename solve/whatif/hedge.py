@@ -381,12 +381,13 @@ def summary(h: Hedge) -> dict:
 
 
 def _with_future(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    parts = []
-    for name, frame in frames.items():
-        frame = frame.copy()
-        frame.insert(0, "future", name)
-        parts.append(frame)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    """The futures' frames one under the other, a first column ``future`` naming each row's."""
+    if not frames:
+        return pd.DataFrame()
+    stacked = pd.concat(frames.values(), ignore_index=True)
+    sizes = [len(frame) for frame in frames.values()]
+    stacked.insert(0, "future", np.repeat(np.array(list(frames), dtype=object), sizes))
+    return stacked
 
 
 def tables(h: Hedge) -> dict[str, pd.DataFrame]:

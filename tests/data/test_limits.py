@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from builders import FIXTURES, chip, periods, power, site, supply, write_scenario
 from typer.testing import CliRunner
 
@@ -80,6 +81,39 @@ def test_alias_in_a_sweep_spec_is_refused(base, tmp_path):
 
 def test_plain_anchors_without_aliases_still_load():
     assert limits.parse_yaml("a: &x 1\nb: 2\n") == {"a": 1, "b": 2}
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.skipif(limits.FAST_PARSER is None, reason="PyYAML without libyaml")
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in ROOT.glob("**/*.yaml") if "results" not in p.parts),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_libyaml_reads_every_shipped_yaml_as_the_python_parser_does(path):
+    """parse_yaml's fast path (libyaml) gives the data and duplicate-key warnings of
+    ScenarioLoader, or leaves the file to it (an alias, bad YAML: its messages)."""
+    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    fast: list[str] = []
+    loader = limits.ScenarioLoader(text, path.name)
+    try:
+        expected = loader.get_single_data()
+    except (yaml.YAMLError, RecursionError):
+        with pytest.raises(limits.InputError):
+            limits.parse_yaml(text, path.name, fast)
+        return
+    finally:
+        loader.dispose()
+    assert limits.parse_yaml(text, path.name, fast) == expected
+    assert fast == loader.duplicate_keys
+
+
+def test_an_alias_the_fast_parser_meets_is_refused_where_it_stands():
+    text = "a: &x [1, 2]\nb: {c: *x}\n"
+    with pytest.raises(limits.InputError, match="found an alias .* at line 2, column 8"):
+        limits.parse_yaml(text)
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")

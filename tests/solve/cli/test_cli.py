@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import pytest
+import typer.main
 from builders import chip, periods, power, site, supply, write_scenario
 from typer.testing import CliRunner
 
@@ -220,14 +221,14 @@ def test_every_command_module_registers_its_command():
     import pkgutil
 
     import chipalloc.solve.cli as package
-    from chipalloc.solve.cli.app import COMMANDS
+    from chipalloc.solve.cli.app import COMMANDS, command_function
 
     modules = {m.name for m in pkgutil.iter_modules(package.__path__)} - {
         "app",
         "common",
         "display",
     }
-    registered = {c.__module__.rsplit(".", 1)[1] for c in COMMANDS}
-    assert registered == modules
-    names = [c.callback.__name__ for c in app.registered_commands]
-    assert names == [c.__name__ for c in COMMANDS]
+    assert set(COMMANDS) == modules
+    assert all(command_function(name).__name__ == name for name in COMMANDS)
+    group = typer.main.get_command(app)
+    assert group.list_commands(None) == list(COMMANDS)
