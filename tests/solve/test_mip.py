@@ -88,7 +88,7 @@ def test_every_mip_runs_with_chipalloc_s_mip_options_unless_overridden(tmp_path)
     from chipalloc.solve.backend.solver import Solver
 
     name = "mip_heuristic_run_root_reduced_cost"
-    assert MIP_OPTIONS == {name: False}
+    assert {name: False} == MIP_OPTIONS
     sc = scenario(tmp_path, chips=[chip(lifetime_periods=1, units_per_rack=72)])
     for given, seen in (({}, False), ({name: True}, True)):
         solver = Solver(build_model(sc), SolveOptions(highs_options=given))
