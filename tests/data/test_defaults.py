@@ -3,6 +3,8 @@ holds only the discrete facts, and ``write_discrete_default`` joins them to data
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 import yaml
@@ -132,13 +134,17 @@ def test_force_replaces_the_files_of_the_same_name_and_keeps_the_others(tmp_path
 
 def test_every_file_of_the_default_ships_in_the_wheel():
     """pyproject.toml's package-data globs (setuptools expands them as ``glob`` does, ``*``
-    within one folder) cover every file of data/base and of its discrete/."""
+    within one folder) cover every file of the checkout's data/base and its discrete/; where
+    chipalloc is installed from a wheel, each of those files is in the installed copy."""
     import tomllib
 
-    data = BASE_DIR.parent
-    config = tomllib.loads((data.parent / "pyproject.toml").read_text())
+    root = Path(__file__).resolve().parents[2]
+    data = root / "data"
+    config = tomllib.loads((root / "pyproject.toml").read_text())
     globs = config["tool"]["setuptools"]["package-data"]["chipalloc.data"]
     shipped = {p for g in globs for p in data.glob(g)}
-    files = {p for p in BASE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
-    assert DISCRETE_DIR / "clusters.csv" in files
+    files = {p for p in (data / "base").rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    assert data / "base" / "discrete" / "clusters.csv" in files
     assert files <= shipped, sorted(str(p.relative_to(data)) for p in files - shipped)
+    installed = {BASE_DIR / p.relative_to(data / "base") for p in files}
+    assert all(p.is_file() for p in installed), sorted(str(p) for p in installed if not p.is_file())
