@@ -390,13 +390,11 @@ class HighsModel:
             x[self._col_index[id(v)]] = value
         return x
 
-    def fix_integers(self, x: np.ndarray | None = None) -> None:
-        """Turn the MIP into the LP with every integer column fixed at its value in ``x``
-        (default: the last solution), rounded: bounds lower = upper = value, integrality
+    def fix_integers(self, x: np.ndarray) -> None:
+        """Turn the MIP into the LP with every integer column fixed at its value in ``x`` (all
+        columns, e.g. ``solution_with``), rounded: bounds lower = upper = value, integrality
         continuous. ``solve`` and ``update`` undo it (``restore_integers``)."""
         cols = self.integer_cols
-        if x is None:
-            x = np.asarray(self.highs.getSolution().col_value)
         x = np.round(x[cols])
         self.highs.changeColsBounds(len(cols), cols, x, x)
         self.set_integrality(cols, False)
