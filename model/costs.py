@@ -49,7 +49,9 @@ def define_costs(m: pyo.ConcreteModel, sc: Scenario) -> None:
     pue = sites["pue"].to_dict()
     lead = sites["build_lead_periods"].astype(int).to_dict()
     build_life = sites["build_lifetime_periods"].astype(int).to_dict()
-    bought = sorted({(k, p) for k, _, p in m.BUY}, key=lambda kp: pos[kp[1]])
+    # dict, not set: chips in BUY's order within a period, the same in every process (a set
+    # of strings iterates in a per-process hash order, and the sum's last digit with it)
+    bought = sorted(dict.fromkeys((k, p) for k, _, p in m.BUY), key=lambda kp: pos[kp[1]])
     chips_in = {p: [] for p in m.P}
     for k, p in bought:
         chips_in[p].append(k)
