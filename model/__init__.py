@@ -9,7 +9,6 @@ from .families import (
     capacity_family,
     family_of,
     index_of,
-    rhs_family,
 )
 from .rows import FixedRow
 from .spec import FamilySpec, VariableSpec
@@ -32,5 +31,4 @@ __all__ = [
     "capex_share",
     "family_of",
     "index_of",
-    "rhs_family",
 ]

@@ -40,7 +40,6 @@ SPEC = FamilySpec(
     "MW",
     1.0,
     rank=7,
-    rhs=("sites", "max_build_mw"),
     conflict=_conflict,
     limit=_limit,
     summary=("build allowance used up", "site"),

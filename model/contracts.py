@@ -14,11 +14,10 @@ For every site s whose sites.csv ``contract`` is ``take_or_pay`` (the set ``TAKE
   and total_budget all read ``paid_kw``.
 
 The two bounds are rows, not variable bounds: a row has a family spec, so its dual reaches
-duals.csv, explanations of an impossible plan and the what-if slopes (``FamilySpec.rhs`` is
-(sites, min_share) and (sites, max_share)) through the registry like every other limit, and
-min_share and max_share are mutable Params a sweep moves without a rebuild. Variable bounds
-would need a second route (reduced costs) for the same facts. A row's dual is the change of
-the objective per unit of share; one percentage point is the dual / 100.
+duals.csv and explanations of an impossible plan through the registry like every other
+limit, and min_share and max_share are mutable Params a sweep moves without a rebuild.
+Variable bounds would need a second route (reduced costs) for the same facts. A row's dual
+is the change of the objective per unit of share; one percentage point is the dual / 100.
 
 A scenario without take_or_pay sites has an empty ``TAKE_OR_PAY``: no share variable, no
 contract components, and every lease term is the as_used one, so its LP is the one of
@@ -103,7 +102,6 @@ SPECS = (
         "share",
         1.0,
         rank=20,
-        rhs=("sites", "min_share"),
         conflict=_min_conflict,
         limit=_min_limit,
         summary=("contract held at its minimum share", "site"),
@@ -114,7 +112,6 @@ SPECS = (
         "share",
         1.0,
         rank=21,
-        rhs=("sites", "max_share"),
         conflict=_max_conflict,
         limit=_max_limit,
         summary=("contract at its maximum share", "site"),

@@ -34,6 +34,5 @@ SPEC = FamilySpec(
     "PFLOPS",
     PFLOPS,
     rank=5,
-    rhs=("periods", "demand_pflops"),
     conflict=_conflict,
 )

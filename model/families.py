@@ -89,8 +89,3 @@ def family_of(data: Any) -> FamilySpec:
 def capacity_family() -> FamilySpec:
     """The family whose rows are a site's MW in a period (power): sites.csv reads its prices."""
     return next(f for f in FAMILIES.values() if f.capacity)
-
-
-def rhs_family(table: str | None, column: str | None) -> FamilySpec | None:
-    """The family whose right-hand side is scenario column ``table.column``, if any."""
-    return next((f for f in FAMILIES.values() if f.rhs == (table, column)), None)

@@ -53,7 +53,6 @@ SPEC = FamilySpec(
     "USD",
     USD,
     rank=1,
-    rhs=("scenario", "total_budget_usd"),
     conflict=_conflict,
     summary=("total budget spent", None),
 )

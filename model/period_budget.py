@@ -54,7 +54,6 @@ SPEC = FamilySpec(
     "USD",
     USD,
     rank=6,
-    rhs=("periods", "capex_budget_usd"),
     conflict=_conflict,
     limit=_limit,
     summary=("capex budget spent", None),

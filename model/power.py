@@ -61,7 +61,6 @@ SPEC = FamilySpec(
     "MW",
     1.0,
     rank=9,
-    rhs=("site_power", "power_mw"),
     conflict=_conflict,
     limit=_limit,
     summary=("site power full", "site"),

@@ -33,7 +33,6 @@ class FamilySpec:
 
     - ``rank``: position in an explanation of an impossible plan (smaller first: what the
       scenario asks for, then the limits it meets);
-    - ``rhs``: the scenario (table, column) the right-hand side comes from, or None;
     - ``internal``: bookkeeping rows (never the planner's conflict, not in duals.csv);
     - ``shortfall``: listed among the binding limits behind unmet demand;
     - ``share``: a policy share row, one share point of it is 1% of the period's compute;
@@ -47,7 +46,6 @@ class FamilySpec:
     unit: str
     scale: float
     rank: int
-    rhs: tuple[str, str] | None = None
     conflict: ConflictWords | None = None
     limit: LimitWords | None = None
     summary: tuple[str, str | None] | None = None

@@ -43,7 +43,6 @@ SPEC = FamilySpec(
     "unit",
     UNITS,
     rank=8,
-    rhs=("chip_supply", "max_units"),
     conflict=_conflict,
     limit=_limit,
     summary=("chip supply sold out", "chip"),

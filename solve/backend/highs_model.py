@@ -199,6 +199,17 @@ def flat_terms(expr, col_of: dict[int, int]) -> tuple[list, list, float] | None:
     return cols, coefs, constant
 
 
+def _met_bound_change(x, lo, hi, new_lo, new_hi) -> np.ndarray:
+    """How far the bound that each value of ``x`` meets moves (lower or upper, whichever is
+    nearer; 0 where that bound is infinite or does not move)."""
+    upper = np.abs(hi - x) < np.abs(x - lo)
+    old = np.where(upper, hi, lo)
+    new = np.where(upper, new_hi, new_lo)
+    with np.errstate(invalid="ignore"):
+        change = new - old
+    return np.where(np.isfinite(old) & np.isfinite(new), change, 0.0)
+
+
 @dataclass
 class Dependencies:
     """The mutable Params (by id) held by each mutable row, the objective and each named
@@ -366,6 +377,8 @@ class HighsModel:
             raise RuntimeError("HiGHS refused the model (passModel returned an error)")
         self.highs.setOptionValue("output_flag", True)
         self._loaded_bounds = (col_lo, col_hi)
+        self._row_limits = (row_lo, row_hi)
+        """The row bounds HiGHS holds (the constraint's bounds less the body's constant)."""
         self._matrix = (start, cols, vals)
         """The loaded matrix, row-wise: row i's entries are cols and vals[start[i]:start[i+1]]."""
         self._row_entries: dict[int, dict[int, float]] = {}
@@ -474,11 +487,11 @@ class HighsModel:
     def _objective_arrays(self, compiler: Compiler) -> tuple[np.ndarray, float, bool]:
         n = len(self.variables)
         if self._objective is None:
-            self._cost = np.zeros(n)
+            self._cost, self._offset = np.zeros(n), 0.0
             return self._cost, 0.0, False
         form = compiler.compile(self._objective.expr)
         cost = np.bincount(form.cols, weights=form.coefs, minlength=n).astype(float)
-        self._cost = cost
+        self._cost, self._offset = cost, form.constant
         return cost, form.constant, form.mutable
 
     # -- updating ---------------------------------------------------------------------------
@@ -531,6 +544,7 @@ class HighsModel:
             lo = np.array([b[0] for b in bounds.values()])
             hi = np.array([b[1] for b in bounds.values()])
             highs.changeRowsBounds(len(index), index, lo, hi)
+            self._row_limits[0][index], self._row_limits[1][index] = lo, hi
             self.changes.add("bounds")
         if self._objective_mutable and deps.objective & moved:
             old = self._cost
@@ -540,6 +554,59 @@ class HighsModel:
                 highs.changeColsCost(len(at), at, cost[at])
                 self.changes.add("costs")
             highs.changeObjectiveOffset(offset)
+
+    def objective_shift(self) -> float:
+        """The first-order change of the optimal objective (model units) if the mutable Params
+        and variable bounds moved from the values HiGHS holds to the model's current ones, at
+        the loaded solution x, row duals y and reduced costs z (the envelope theorem):
+
+            dZ = (c' - c) x + (offset' - offset) + sum_r y_r (beta'_r - beta_r - (a'_r - a_r) x)
+                 + sum_j z_j (l'_j - l_j),
+
+        beta_r the bound of row r that x meets (HiGHS's row bounds: the constraint's bound
+        less the body's constant), a_r the row's coefficients, l_j the bound of column j
+        that x meets. Exact for a change along which c, A and b are affine while the basis
+        stays optimal (one-sided at a kink). Nothing is pushed to HiGHS; ``update`` still
+        sees the change."""
+        x = self._solution
+        solution = self.highs.getSolution()
+        y, z = np.asarray(solution.row_dual), np.asarray(solution.col_dual)
+        shift = 0.0
+        col_lo, col_hi = self._col_bounds()
+        old_lo, old_hi = self._loaded_bounds
+        shift += float(z @ _met_bound_change(x, old_lo, old_hi, col_lo, col_hi))
+        params = self._param_values()
+        moved_at = np.flatnonzero(params != self._param_snapshot)
+        if not len(moved_at):
+            return shift
+        moved = {id(self._params[i]) for i in moved_at}
+        deps = self._dependencies or self._find_dependencies()
+        sources, plain = self._named_sources, self._compiled
+        current = {
+            key: form
+            for key, form in self._mutable_named.items()
+            if not deps.of_named(key, sources, plain) & moved
+        }
+        compiler = Compiler(self._col_index, plain, current)
+        rows = [i for i in self._mutable_bounds if deps.rows[i] & moved]
+        if rows:
+            at = np.array(rows, dtype=np.int64)
+            lo, hi = self._row_limits[0][at], self._row_limits[1][at]
+            new_lo, new_hi, body_change = np.empty(len(at)), np.empty(len(at)), np.empty(len(at))
+            for n, i in enumerate(rows):
+                lower, expr, upper = self.constraints[i].to_bounded_expression()
+                body = compiler.compile(expr)
+                new_lo[n], new_hi[n], _ = self._row_bounds(lower, upper, body.constant)
+                old = self._row_entries.get(i) or self._row_of_matrix(*self._matrix, i)
+                old_value = sum(v * x[c] for c, v in old.items())
+                body_change[n] = float(body.coefs @ x[body.cols]) - old_value
+            value = np.asarray(solution.row_value)[at]
+            shift += float(y[at] @ (_met_bound_change(value, lo, hi, new_lo, new_hi) - body_change))
+        if self._objective_mutable and deps.objective & moved:
+            form = compiler.compile(self._objective.expr)
+            cost = np.bincount(form.cols, weights=form.coefs, minlength=len(x))
+            shift += float((cost - self._cost) @ x) + form.constant - self._offset
+        return shift
 
     def _find_dependencies(self) -> Dependencies:
         """Which mutable Params each mutable row, the objective and each named Expression

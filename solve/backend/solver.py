@@ -273,6 +273,14 @@ class Solver:
             return self.highs.getInfo().objective_function_value * scale
         return pyo.value(self.model.objective) * scale
 
+    def objective_shift(self) -> float:
+        """d objective (model units) of moving the model's mutable Params and variable bounds
+        from the solved values to their current ones, at the solved plan and its duals
+        (``HighsModel.objective_shift``; needs a loaded solution)."""
+        if not self.has_solution:
+            raise RuntimeError("objective_shift needs a solved, loaded plan")
+        return self.highs_model.objective_shift()
+
     def row_duals(self) -> list[float]:
         """HiGHS's row duals (model units: objective unit per row unit)."""
         return list(self.highs.getSolution().row_dual)

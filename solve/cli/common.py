@@ -81,7 +81,8 @@ def show(value: Any, unit: str) -> str:
         if abs(value) == float("inf"):
             return "inf" if value > 0 else "-inf"
         if unit == "USD":
-            return "-" + money(-value) if value < 0 else money(value)
+            text = money(abs(value))
+            return "-" + text if value < 0 and text != money(0.0) else text  # no "-$0"
         return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.4g}"
     return printable(value)
 

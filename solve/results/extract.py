@@ -17,7 +17,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from chipalloc.data import Scenario
-from chipalloc.model import FAMILIES, PFLOPS, UNITS, USD, capacity_family
+from chipalloc.model import PFLOPS, UNITS, USD, capacity_family, contracts
 from chipalloc.solve.backend.compiler import Compiler, evaluate
 from chipalloc.solve.backend.solver import Outcome, Solver
 from chipalloc.solve.results.discrete import discrete_tables
@@ -249,7 +249,7 @@ def sites_table(
     )
 
 
-CONTRACT_FAMILIES = tuple(f.name for f in FAMILIES.values() if f.rhs and f.rhs[0] == "sites")
+CONTRACT_FAMILIES = tuple(spec.name for spec in contracts.SPECS)
 """The share-bound families (right-hand side min_share or max_share in sites.csv)."""
 
 

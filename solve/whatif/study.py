@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from numbers import Number
 from typing import Any
-
-import pandas as pd
 
 from chipalloc.data import Scenario, ScenarioError
 from chipalloc.data.overrides import OPERATIONS, apply_edits
-from chipalloc.data.overrides import _select as select_rows  # the edit language's `where`
-from chipalloc.model import COST_KINDS, FAMILIES, PFLOPS, build_model, rhs_family
+from chipalloc.model import COST_KINDS, FAMILIES, PFLOPS, build_model
 from chipalloc.model.params import update_params
 from chipalloc.solve.backend.options import SolveOptions
 from chipalloc.solve.backend.solver import Outcome, Solver
-from chipalloc.solve.results.duals import dual_table
+from chipalloc.solve.results.duals import dual_table, objective_scale
 from chipalloc.solve.results.extract import Values, cost_table, plan_table
 
 
@@ -70,7 +68,9 @@ class Study:
             if outcome.problem == "mip":
                 row.update(problem="mip", mip_gap=outcome.mip_gap)
             if outcome.status == "optimal":
-                row.update(summarize(sc, self.solver, outcome, case.edits if case.slopes else None))
+                row.update(summarize(sc, self.solver, outcome))
+                if case.slopes:
+                    row.update(edit_slopes(self.base, sc, self.solver, case.edits))
         except Exception as err:  # one failed case never stops the others
             self.solver = self.scenario = None
             row.update(status="error", message=f"{type(err).__name__}: {err}")
@@ -112,16 +112,13 @@ def _message(outcome) -> str:
     return STATUS_TEXT.get(outcome.status, outcome.message)
 
 
-def summarize(
-    sc: Scenario, solver: Solver, outcome: Outcome, edits: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
+def summarize(sc: Scenario, solver: Solver, outcome: Outcome) -> dict[str, Any]:
     """One flat row of a solved case, MODEL.md units (the numbers of ``chipalloc solve``).
 
     objective; total_cost_usd and cost_<kind>_usd (discounted); compute_pflops_years and its
     split operator_<name>_pflops_years, vendor_<name>_pflops_years; shortfall_pflops_years;
     built_mw (facility MW whose construction starts in the horizon); for each constraint
-    family the largest nominal shadow price, dual_<family>, and where, dual_<family>_at;
-    for edits of a right-hand side column, slope_<n> = d objective / d (edit n's value).
+    family the largest nominal shadow price, dual_<family>, and where, dual_<family>_at.
     """
     m = solver.model
     values = Values(m, solver)
@@ -151,37 +148,51 @@ def summarize(
         index = [str(top[c]) for c in FAMILIES[family].index]
         row[f"dual_{family}"] = float(top["shadow_price_nominal"])
         row[f"dual_{family}_at"] = ", ".join(index) if top["size"] > 0 else ""
-    for n, edit in enumerate(edits or [], start=1):
-        row[f"slope_{n}"] = edit_slope(sc, duals, edit)
     return row
 
 
-def edit_slope(sc: Scenario, duals: pd.DataFrame, edit: dict[str, Any]) -> float:
-    """d objective / d (the edit's value), from the duals, for an edit of a right-hand side.
+SLOPE_STEP = 1e-4
+"""Relative step of an edit's value for ``edit_slopes`` (the shift is exact for any step
+along which the model is affine; a small one keeps the edited scenario valid)."""
 
-    ``set``/``add`` of value v moves each selected row's right-hand side by dv: the slope is
-    the sum of their shadow prices. ``scale`` by f moves each by its base value / f.
-    The right-hand side columns are the families' ``FamilySpec.rhs``; NaN for other columns
-    (prices, ...) and for ``shift``.
+
+def edit_slopes(
+    base: Scenario, sc: Scenario, solver: Solver, edits: list[dict[str, Any]]
+) -> dict[str, float]:
+    """slope_<n> = d objective / d (edit n's value), MODEL.md objective units, at the solved
+    plan of ``sc`` (= ``edits`` applied to ``base``), by the envelope theorem.
+
+    Edit n's value v moves to v + h (h = 1e-4 max(1, |v|), or -h where v + h breaks a
+    scenario rule); the model's Params follow the edited scenario (``update_params``) and
+    ``Solver.objective_shift`` gives dZ, the change of c x + y (b - A x) + z l at the solved
+    x, duals y and reduced costs z; slope = dZ / h, and the Params go back. Every edit that
+    keeps the model's structure has one: a right-hand side (power_mw, max_units, demand,
+    budgets), a price (unit_cost_usd, energy, lease) or a coefficient (power_mw at a
+    take_or_pay site is scaled by the share and carries the contracted lease). NaN for a
+    ``shift``, a non-numeric value, or an edit that changes the structure (a rebuild).
     """
+    scale, _ = objective_scale(solver.model)
+    return {f"slope_{n + 1}": _slope(base, sc, solver, edits, n) * scale for n in range(len(edits))}
+
+
+def _slope(base: Scenario, sc: Scenario, solver: Solver, edits: list, n: int) -> float:
+    """d objective / d (edits[n]'s value), model units (``edit_slopes``)."""
+    edit = edits[n]
     op = next((o for o in OPERATIONS if o in edit), None)
-    if op == "shift" or op is None:
+    value = edit.get(op)
+    if op in (None, "shift") or isinstance(value, bool) or not isinstance(value, Number):
         return float("nan")
-    family = rhs_family(edit.get("table"), edit.get("column"))
-    if family is None:
-        return float("nan")
-    name, keys = family.name, family.index
-    if not keys:  # a scenario.yaml number: one row, the whole right-hand side
-        price = float(duals.loc[duals["family"] == name, "shadow_price"].sum())
-        base = getattr(sc.settings, edit["column"])
-        factor = base / edit[op] if op == "scale" and edit[op] and base else 1.0
-        return price * factor
-    frame = sc.tables[edit["table"]]
-    selected = frame[select_rows(frame, edit.get("where") or {})]
-    prices = duals[duals["family"] == name].set_index(list(keys))["shadow_price"]
-    slope = 0.0
-    for _, r in selected.iterrows():
-        price = float(prices.get(tuple(r[k] for k in keys) if len(keys) > 1 else r[keys[0]], 0.0))
-        weight = r[edit["column"]] / edit[op] if op == "scale" and edit[op] else 1.0
-        slope += price * (0.0 if pd.isna(weight) else weight)
-    return slope
+    h = SLOPE_STEP * max(1.0, abs(float(value)))
+    for step in (h, -h):
+        moved = [*edits[:n], {**edit, op: float(value) + step}, *edits[n + 1 :]]
+        try:
+            near = apply_edits(base, moved, label="slope")
+        except ScenarioError:
+            continue
+        if not update_params(solver.model, sc, near):
+            return float("nan")
+        try:
+            return solver.objective_shift() / step
+        finally:
+            update_params(solver.model, near, sc)
+    return float("nan")

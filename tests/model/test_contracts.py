@@ -242,6 +242,27 @@ def test_the_sweep_slope_of_max_share_is_its_dual(tmp_path):
     assert row["slope_1"] == pytest.approx(-300_000.0)
 
 
+def test_the_sweep_slope_of_power_at_a_take_or_pay_site_counts_share_and_lease(tmp_path):
+    """In ``ramp`` with P MW offered at T in P1, the share s = 1/P fills P1 exactly (less
+    leaves P1 to A's dearer lease, more idles T in P1 at 60,000 (P - 1) USD per unit of
+    share): Z(P) = 120,000 (1 - s) + 60,000 s (1 + P) = 180,000 - 60,000 / P, so
+    dZ/dP = 60,000 / P**2 = 3,750 USD per MW at P = 4: more MW offered cost more, since the
+    same share of a longer ramp contracts less of P0. Scaling T's whole ramp by f gives
+    s = 1/(4f) and Z = 90,000 + 75,000 whatever f: slope 0. (The power row's dual alone,
+    the value of a MW free of contract, is neither.)"""
+    base = ramp(tmp_path)
+    at = {"table": "site_power", "column": "power_mw"}
+    p1 = {**at, "where": {"site": "T", "period": "P1"}, "set": 4.0}
+    row = Study(base).evaluate(Case({"point": 1}, [p1], slopes=True))
+    assert row["objective"] == pytest.approx(165_000.0)
+    assert row["slope_1"] == pytest.approx(3_750.0, rel=1e-9)
+    wider = solved(apply_edits(base, [{**p1, "set": 4.4}])).outcome.objective
+    assert wider == pytest.approx(180_000.0 - 60_000.0 / 4.4)
+    whole = {**at, "where": {"site": "T"}, "scale": 1.0}
+    row = Study(base).evaluate(Case({"point": 1}, [whole], slopes=True))
+    assert row["slope_1"] == pytest.approx(0.0, abs=1e-3)
+
+
 def test_a_v1_scenario_has_no_contract_outputs(tmp_path):
     """Without take_or_pay sites: no share variable, shares {}, no contracts table."""
     sc = scenario(tmp_path, "v1", 1, [site(site="A")], power("A", 1, 10.0))

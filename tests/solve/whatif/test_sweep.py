@@ -164,6 +164,38 @@ def test_slope_is_the_dual_of_the_swept_right_hand_side(plant):
     )
 
 
+def test_slope_of_a_price_is_its_cost_share_of_the_plan(plant):
+    """d objective / d (scale of X's unit cost) = sum over p of d_p * a_X,p * unit_cost *
+    buy[X,.,p]: with X's lifetime 2 over two periods, a_X,0 = 1 and a_X,1 = 1/2; the plan
+    does not move for a small change, so the objective's finite slope is the same."""
+    rows = run_cases(
+        plant, sweep_cases([parse_axis({**X_PRICE, "scale": [1.0, 1.001]})]), workers=1,
+        progress=False,
+    )  # fmt: skip
+    run = solve(plant)
+    share = {"P0": 1.0, "P1": 0.5}
+    discount = dict(zip(plant.period_labels, plant.discount, strict=True))
+    by_hand = sum(
+        discount[p] * share[p] * 1000.0 * units
+        for (k, _, p), units in buys(plant, run.model).items()
+        if k == "X"
+    )
+    assert by_hand > 0
+    assert rows[0]["slope_1"] == pytest.approx(by_hand, rel=1e-9)
+    finite = (rows[1]["objective"] - rows[0]["objective"]) / 0.001
+    assert rows[0]["slope_1"] == pytest.approx(finite, rel=1e-6)
+
+
+def test_no_slope_for_a_shift_or_a_rebuild(plant):
+    """A shift moves rows in time and a perf change rebuilds: no dual slope, NaN."""
+    perf = {"table": "chips", "where": {"chip": "Y"}, "column": "perf_pflops", "set": 2.0}
+    shift = {**C_POWER, "shift": 0}
+    for edit in (perf, shift):
+        row = Study(plant).evaluate(Case({"point": 1}, [edit], slopes=True))
+        assert row["status"] == "optimal"
+        assert row["slope_1"] != row["slope_1"]  # NaN
+
+
 def test_axis_values_and_spec_errors():
     assert parse_axis({**X_PRICE, "scale": "0.5:1.5:3"}).values == [0.5, 1.0, 1.5]
     assert parse_axis({**X_PRICE, "set": 7}).values == [7]
