@@ -534,10 +534,13 @@ class HighsModel:
             if not deps.rows[i] & moved:
                 continue
             lower, expr, upper = self.constraints[i].to_bounded_expression()
+            if i not in self._mutable_rows:  # only a bound moved: the body is as loaded
+                bounds[i] = self._row_bounds(lower, upper, self._row_constant[i])[:2]
+                continue
             body = compiler.compile(expr)
             self._row_constant[i] = body.constant
             bounds[i] = self._row_bounds(lower, upper, body.constant)[:2]
-            if i in self._mutable_rows and self._push_row(i, body, highs):
+            if self._push_row(i, body, highs):
                 self.changes.add("matrix")
         if bounds:
             index = np.fromiter(bounds, dtype=np.int32, count=len(bounds))
