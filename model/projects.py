@@ -50,26 +50,27 @@ def define_projects(m: pyo.ConcreteModel, sc: Scenario) -> None:
 
 
 def first_mw_starts(m: pyo.Block, tol: float = 1e-9) -> ComponentMap:
-    """start[s,p] values (a ComponentMap VarData -> 0 or 1, only those that change) that put each
-    project's start in the period of its first MW, read from the loaded build values; a
-    project without MW gets none. A plan within a MIP gap may start a project before its
-    first MW: the move keeps every row of 7.2 (the MW come no earlier than the new start,
-    the project total is the same) and charges the fixed cost no earlier, so at the horizon
-    shares b_s,p and discounts d_p it costs no more (a per-period capex budget may still
-    refuse it: the caller keeps the plan as solved then)."""
+    """start[s,p] values (a ComponentMap VarData -> 0 or 1, only those that change) that put
+    each project's start in the period of its first MW, read from the loaded build values,
+    in ``m`` and every Block below it (a hedge's futures); a project without MW gets none.
+    A plan within a MIP gap may start a project before its first MW: the move keeps every
+    row of 7.2 (the MW come no earlier than the new start, the project total is the same)
+    and charges the fixed cost no earlier, so at the horizon shares b_s,p and discounts d_p
+    it costs no more (a per-period capex budget may still refuse it: the caller keeps the
+    plan as solved then)."""
     moves = ComponentMap()
-    if not hasattr(m, "START"):
-        return moves
-    first: dict[str, str | None] = {}
-    for s, p in m.START:
-        if s not in first:
-            first[s] = None
-        if first[s] is None and (m.build[s, p].value or 0.0) > tol:
-            first[s] = p
-    for s, p in m.START:
-        want = 1.0 if first[s] == p else 0.0
-        if round(m.start[s, p].value or 0.0) != want:
-            moves[m.start[s, p]] = want
+    blocks = [m, *m.component_data_objects(pyo.Block, active=True, descend_into=True)]
+    for b in (b for b in blocks if hasattr(b, "START")):  # a hedge: each future's Block
+        first: dict[str, str | None] = {}
+        for s, p in b.START:
+            if s not in first:
+                first[s] = None
+            if first[s] is None and (b.build[s, p].value or 0.0) > tol:
+                first[s] = p
+        for s, p in b.START:
+            want = 1.0 if first[s] == p else 0.0
+            if round(b.start[s, p].value or 0.0) != want:
+                moves[b.start[s, p]] = want
     return moves
 
 

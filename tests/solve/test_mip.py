@@ -392,6 +392,36 @@ def test_a_plan_within_the_gap_starts_its_project_at_its_first_mw(tmp_path):
     assert outcome.objective == pytest.approx(1500.0 / 1.08)
 
 
+def test_each_future_of_a_hedge_starts_its_project_at_its_own_first_mw(tmp_path):
+    """The extensive form of two futures, each with A's project: a plan that starts it in P0
+    in both, with its first MW in P1 in one future and none in the other, moves the first
+    future's start to P1 and leaves the second without a project (MODEL.md 7.2's rule, in
+    every future's Block)."""
+    from chipalloc.model.extensive import build_extensive
+    from chipalloc.model.projects import first_mw_starts
+
+    sc = scenario(
+        tmp_path,
+        periods=periods(2, [0.0, 1000.0]),
+        chip_supply=supply("X", 2, 10_000.0, 0.0),
+        sites=[own_builder(build_fixed_cost_usd=500.0)],
+        site_power=power("A", 2, 0.0),
+    )
+    m = build_extensive({"a": sc, "b": sc}, {"a": 0.5, "b": 0.5}, ["P0"])
+    for f, mw in (("a", 1.0), ("b", 0.0)):
+        block = m.future[f]
+        block.start["A", "P0"].set_value(1.0)
+        block.start["A", "P1"].set_value(0.0)
+        block.build["A", "P0"].set_value(0.0)
+        block.build["A", "P1"].set_value(mw)
+    moves = {v.name: value for v, value in first_mw_starts(m).items()}
+    assert moves == {
+        "future[a].start[A,P0]": 0.0,
+        "future[a].start[A,P1]": 1.0,
+        "future[b].start[A,P0]": 0.0,
+    }
+
+
 def everything(tmp_path):
     """Racks of 8 X, a project at A (fixed cost 100 USD, at least 2 MW), campuses, a cluster
     and two fabrics: the checker must accept the plan the MIP writes."""
