@@ -381,19 +381,25 @@ def pareto(
     horizon). For each cap eps the model gains ``S_g - eps * T <= 0`` and is re-solved warm;
     one row per cap: cap, status, objective, share reached, marginal_cost_per_point
     (= -mu * T / 100). An infeasible cap is a row. ``GroupError`` for an unknown name.
+    The caps are solved loosest first (``loosest_first``) and reported in the order given.
     """
     from chipalloc.model.independence import parse_group, parse_window
-    from chipalloc.solve.whatif.independence import CapCase, ParetoStudy
+    from chipalloc.solve.whatif.independence import CapCase, ParetoStudy, loosest_first
     from chipalloc.solve.whatif.parallel import run_cases
 
     sc = _scenario(scenario, variant, None)
     found, periods = parse_group(group, sc), parse_window(window, sc)
     study = partial(ParetoStudy, group=found, window=periods)
+    values = [float(c) for c in caps]
+    order = loosest_first(values)
     start = time.perf_counter()
-    rows = run_cases(
-        sc, [CapCase(float(c)) for c in caps], _with_gap(options, mip_gap), workers=workers,
+    solved = run_cases(
+        sc, [CapCase(values[i]) for i in order], _with_gap(options, mip_gap), workers=workers,
         scheduler=scheduler, title="pareto", progress=progress, study=study,
     )  # fmt: skip
+    rows: list[dict[str, Any]] = [{}] * len(values)
+    for i, row in zip(order, solved, strict=True):
+        rows[i] = row
     table = _runs(pd.DataFrame(rows), rows, time.perf_counter() - start)
     table.attrs.update(group=found, window=periods)
     return table

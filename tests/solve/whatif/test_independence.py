@@ -124,6 +124,46 @@ def test_caps_are_warm_resolves_without_rebuild(duo, monkeypatch):
     )
 
 
+def test_a_cap_the_last_plan_meets_is_not_solved_again(duo, monkeypatch):
+    """vendor:amd: the optimum (100 X) has share 0, so caps 0.3 and 0 after 0.6 keep its
+    plan, $100,000 at $0 per point, without running HiGHS again; a cold study of cap 0
+    agrees. vendor:nv: cap 0.6 after 0.4 is looser than the last cap, so it is solved
+    (cost(0.6) = $120,000, not the $130,000 of the 0.4 plan)."""
+    runs = []
+    original = HighsModel.run
+
+    def counted(self, *args, **kwargs):
+        runs.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(HighsModel, "run", counted)
+    sc = load_scenario(duo)
+    rows = pareto_rows(sc, [0.6, 0.3, 0.0], group="vendor:amd")
+    assert len(runs) == 1
+    assert [r["cap"] for r in rows] == [0.6, 0.3, 0.0]
+    assert [r["status"] for r in rows] == ["optimal"] * 3
+    assert [r["objective"] for r in rows] == pytest.approx([100_000] * 3)
+    assert [r["marginal_cost_per_point"] for r in rows] == pytest.approx([0.0] * 3)
+    assert [r["iterations"] for r in rows[1:]] == [0, 0]
+    (cold,) = pareto_rows(sc, [0.0], group="vendor:amd")
+    assert cold["objective"] == pytest.approx(rows[2]["objective"], rel=1e-9)
+    assert cold["share"] == pytest.approx(rows[2]["share"])
+    r40, r60 = pareto_rows(sc, [0.4, 0.6])
+    assert r60["objective"] == pytest.approx(120_000)
+    assert r60["share"] == pytest.approx(0.6)
+
+
+def test_pareto_solves_the_loosest_cap_first_and_keeps_the_order_asked(duo):
+    """chipalloc.pareto with caps 0.2, 0.6, 0.4: rows in that order (cost 150,000 - 50,000
+    eps), and the 0.6 row is the one that built the model (solved first)."""
+    import chipalloc
+
+    table = chipalloc.pareto(duo, "vendor:nv", [0.2, 0.6, 0.4])
+    assert table["cap"].tolist() == [0.2, 0.6, 0.4]
+    assert table["objective"].tolist() == pytest.approx([140_000, 120_000, 130_000])
+    assert table["rebuilt"].tolist() == [False, True, False]
+
+
 def test_alternatives_ranges_by_hand(duo):
     """Slack 10%: cost <= 110,000. min S_nv: 150,000 - 500 x <= 110,000, x >= 80 (share of
     demand 0.8); max S_nv: 110 X (over-buy, share 1.1); max S_amd: x = 100 - y and
