@@ -3,6 +3,7 @@ against a floor that solves the same MIP with highspy alone, and the MIP against
 relaxation. Benchmarks only; the product never uses it.
 
     python benchmarks/bench_mip.py [--sizes default,50x10x60] [--repeats 3] [--gap 1e-4]
+        [--time-limit SECONDS]
 
 Sizes: ``default`` is the base scenario with its discrete features (campuses, clusters,
 fabrics, own-build projects: ``chipalloc init --discrete``, written into the cache by
@@ -25,6 +26,10 @@ results and files).
 
 The LP relaxation: the floor process with every integer column made continuous
 (``--relax``). Reported: HiGHS's run time of the MIP over that of its relaxation.
+
+``--time-limit`` gives chipalloc (``--time-limit``) and the floor MIP (HiGHS's ``time_limit``)
+the same limit; each then reports the gap it reached and its bound. chipalloc's own MIP start
+(``solve/backend/mip_start.py``, large MIPs with racks) is read from its solver log.
 
 Runs alternate (chipalloc, floor MIP, floor LP) ``--repeats`` times; medians of wall time and
 peak resident memory of each child. Results: benchmarks/results/mip.json and mip.md.
@@ -150,7 +155,7 @@ def read_floor_model(path: Path):
     return lp
 
 
-def floor(path: Path, gap: float, relax: bool) -> None:
+def floor(path: Path, gap: float, relax: bool, time_limit: float | None = None) -> None:
     """The floor process: rebuild the saved MIP, solve it (or its LP relaxation); print JSON."""
     import highspy
     import numpy as np
@@ -164,6 +169,8 @@ def floor(path: Path, gap: float, relax: bool) -> None:
         n = h.getNumCol()
         h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8))
     h.setOptionValue("mip_rel_gap", gap)
+    if time_limit is not None and not relax:
+        h.setOptionValue("time_limit", time_limit)
     for name, value in MIP_OPTIONS.items():  # the options chipalloc gives every MIP
         h.setOptionValue(name, value)
     h.run()
@@ -176,11 +183,21 @@ def floor(path: Path, gap: float, relax: bool) -> None:
     if not relax:
         out["mip_gap"] = info.mip_gap
         out["mip_nodes"] = info.mip_node_count
+        out["mip_bound"] = info.mip_dual_bound
     json.dump(out, sys.stdout)
     print()
 
 
-def bench(size: str, repeats: int, gap: float, cache: Path, timeout: float) -> dict:
+def start_line(log: Path) -> str | None:
+    """chipalloc's MIP start line in its solver log (None if it ran none)."""
+    if not log.exists():
+        return None
+    return next((ln for ln in log.read_text().splitlines() if "chipalloc MIP start" in ln), None)
+
+
+def bench(
+    size: str, repeats: int, gap: float, cache: Path, timeout: float, limit: float | None = None
+) -> dict:
     """Alternating runs of chipalloc, the floor MIP and the floor LP relaxation."""
     folder = scenario(size, cache)
     saved = cache / f"{size}-mip.npz"
@@ -191,11 +208,15 @@ def bench(size: str, repeats: int, gap: float, cache: Path, timeout: float) -> d
     runs: dict[str, list] = {"chipalloc": [], "floor": [], "relaxation": []}
     details: dict[str, list] = {"floor": [], "relaxation": [], "chipalloc": []}
     for _ in range(repeats):
+        log = cache / f"{size}-highs.log"
         argv = [*chipalloc, "solve", str(folder), "-q", "--force", "--out", str(out)]
-        wall, rss, _ = run_child([*argv, "--mip-gap", str(gap)], timeout)
+        argv += ["--mip-gap", str(gap), "--solver-log", str(log)]
+        limited = [] if limit is None else ["--time-limit", str(limit)]
+        wall, rss, _ = run_child([*argv, *limited], timeout, ok=(0, 4))  # 4: time limit
         runs["chipalloc"].append((wall, rss))
         details["chipalloc"].append(json.loads((out / "summary.json").read_text()))
-        for name, extra in (("floor", []), ("relaxation", ["--relax"])):
+        details["chipalloc"][-1]["mip_start"] = start_line(log)
+        for name, extra in (("floor", limited), ("relaxation", ["--relax"])):
             argv = [*me, "--floor", str(saved), "--gap", str(gap), *extra]
             wall, rss, text = run_child(argv, timeout)
             runs[name].append((wall, rss))
@@ -220,6 +241,11 @@ def bench(size: str, repeats: int, gap: float, cache: Path, timeout: float) -> d
         "chipalloc_status": summary["status"],
         "chipalloc_objective": summary.get("objective"),
         "chipalloc_gap": summary.get("mip_gap"),
+        "chipalloc_bound": summary.get("mip_bound"),
+        "chipalloc_mip_start": summary.get("mip_start"),
+        "time_limit": limit,
+        "floor_status": details["floor"][-1]["status"],
+        "floor_bound": details["floor"][-1].get("mip_bound"),
         "floor_objective": details["floor"][-1]["objective"],
         "floor_gap": details["floor"][-1].get("mip_gap"),
         "floor_nodes": details["floor"][-1].get("mip_nodes"),
@@ -229,6 +255,11 @@ def bench(size: str, repeats: int, gap: float, cache: Path, timeout: float) -> d
         "mip_over_lp": mip_s / lp_s,
         "walls": runs,
     }
+
+
+def gap_text(gap: float | None) -> str:
+    """A gap for the table ("none" without a plan)."""
+    return "none" if gap is None or gap >= 1e20 else f"{gap:.1e}"
 
 
 def markdown(results: list[dict]) -> str:
@@ -246,7 +277,7 @@ def markdown(results: list[dict]) -> str:
             f"{r['chipalloc_s']:.2f} s | {r['floor_s']:.2f} s | {r['time_ratio']:.2f} | "
             f"{r['chipalloc_mib']:.0f} | {r['floor_mib']:.0f} | {r['memory_ratio']:.2f} | "
             f"{r['highs_mip_s']:.2f} s | {r['highs_lp_s']:.2f} s | {r['mip_over_lp']:.1f} | "
-            f"{r['chipalloc_gap']:.1e}, {r['floor_gap']:.1e} | "
+            f"{gap_text(r['chipalloc_gap'])}, {gap_text(r['floor_gap'])} | "
             f"{r['floor_objective'] / r['relaxation_objective']:.4f} |"
         )
     return "\n".join(lines) + "\n"
@@ -259,19 +290,22 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--gap", type=float, default=1e-4)
     ap.add_argument("--timeout", type=float, default=900.0)
+    ap.add_argument("--time-limit", type=float, help="time limit of chipalloc and the floor MIP")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "chipalloc-mip")
     ap.add_argument("--out", type=Path, default=HERE / "results")
     ap.add_argument("--floor", type=Path, help="(internal) solve this saved model and exit")
     ap.add_argument("--relax", action="store_true", help="(internal) the LP relaxation")
     args = ap.parse_args(argv)
     if args.floor:
-        floor(args.floor, args.gap, args.relax)
+        floor(args.floor, args.gap, args.relax, args.time_limit)
         return
     args.cache.mkdir(parents=True, exist_ok=True)
     results = []
     for size in args.sizes.split(","):
         start = time.perf_counter()
-        results.append(bench(size, args.repeats, args.gap, args.cache, args.timeout))
+        results.append(
+            bench(size, args.repeats, args.gap, args.cache, args.timeout, args.time_limit)
+        )
         print(f"{size}: {time.perf_counter() - start:.0f} s", file=sys.stderr)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "mip.json").write_text(json.dumps(results, indent=2))

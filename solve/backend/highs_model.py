@@ -391,6 +391,11 @@ class HighsModel:
         return kinds
 
     @property
+    def loaded_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """The column bounds (lower, upper) the model gave HiGHS, by column."""
+        return self._loaded_bounds
+
+    @property
     def is_mip(self) -> bool:
         """Whether the loaded model has integer or binary columns."""
         return len(self.integer_cols) > 0

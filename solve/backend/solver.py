@@ -18,6 +18,7 @@ from pyomo.common.collections import ComponentMap
 from chipalloc.model import PFLOPS, USD
 from chipalloc.model.projects import first_mw_starts
 from chipalloc.solve.backend.highs_model import HighsModel, Run, new_highs
+from chipalloc.solve.backend.mip_start import Start, rounding_start, wants_start
 from chipalloc.solve.backend.options import (
     MIP_OPTIONS,
     SolveOptions,
@@ -70,6 +71,8 @@ class Solver:
         """The last MIP plan's column values: the MIP start of the next solve."""
         self._named_start: dict[str, float] | None = None
         """A MIP start by variable name, from another model (``start_by_name``)."""
+        self.mip_start: Start | None = None
+        """The rounding heuristic's start of the last MIP solve that ran it (``mip_start``)."""
 
     def load(self) -> None:
         """Hand the model to HiGHS now (``solve`` does it when needed)."""
@@ -171,9 +174,21 @@ class Solver:
             named = self._named_start
             self._start = [named.get(v.name, 0.0) for v in hm.variables]
             self._named_start = None
+        began, line = time.perf_counter(), ""
         if hm.is_mip and self._start is not None and len(self._start) == hm.highs.getNumCol():
             hm.start_from(self._start)
-        return hm.solve(highs_options, time_limit, self.options.threads, self.options.progress)
+        elif hm.is_mip and self.options.mip_start and wants_start(hm):
+            self.mip_start = rounding_start(hm, time_limit)
+            if self.mip_start is not None:
+                hm.start_from(self.mip_start.x)
+                line = self.mip_start.line()
+            else:
+                line = "chipalloc MIP start: none found\n"
+            if time_limit is not None:
+                time_limit = max(time_limit - (time.perf_counter() - began), 0.0)
+        run = hm.solve(highs_options, time_limit, self.options.threads, self.options.progress)
+        run.log = line + run.log
+        return run
 
     def plan_by_name(self) -> dict[str, float] | None:
         """The last MIP plan by variable name (None for an LP or without a plan)."""
