@@ -17,8 +17,10 @@ The floor: in a setup step (not timed) chipalloc builds the scenario's MIP once 
 HiGHS's copy of it (``getLp``: costs, bounds, the matrix arrays in HiGHS's own format and
 order, integrality) to a numpy ``.npz`` file; the floor is a fresh process that imports
 highspy, rebuilds that ``HighsLp`` and passes it with ``passModel``, then solves it with the
-same ``mip_rel_gap`` and chipalloc's ``MIP_OPTIONS``. It is the same MIP, bit for bit and in
-the same order, so HiGHS takes the same path on both sides (an MPS round trip does not: its
+same ``mip_rel_gap``, chipalloc's ``MIP_OPTIONS`` and the RINS/RENS setting chipalloc
+gives a MIP that HiGHS starts without a plan (``mip_start.sub_mip_options``). It is the same
+MIP, bit for bit and in the same order, so HiGHS takes the same path on both sides where
+chipalloc gives no start (an MPS round trip does not: its
 text coefficients sent HiGHS's root heuristics elsewhere, 2.7 s against 5.0 s on the
 discrete default), and the ratio measures what chipalloc adds around HiGHS (imports, load
 and validation, Pyomo build, handoff, the LP with integers fixed that gives the duals,
@@ -29,7 +31,8 @@ The LP relaxation: the floor process with every integer column made continuous
 
 ``--time-limit`` gives chipalloc (``--time-limit``) and the floor MIP (HiGHS's ``time_limit``)
 the same limit; each then reports the gap it reached and its bound. chipalloc's own MIP start
-(``solve/backend/mip_start.py``, large MIPs with racks) is read from its solver log.
+(``solve/backend/mip_start.py``, MIPs of at least 500 integer columns) is read from its
+solver log.
 
 Runs alternate (chipalloc, floor MIP, floor LP) ``--repeats`` times; medians of wall time and
 peak resident memory of each child. Results: benchmarks/results/mip.json and mip.md.
@@ -160,18 +163,22 @@ def floor(path: Path, gap: float, relax: bool, time_limit: float | None = None) 
     import highspy
     import numpy as np
 
+    from chipalloc.solve.backend.mip_start import sub_mip_options
     from chipalloc.solve.backend.options import MIP_OPTIONS
 
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.passModel(read_floor_model(path))
+    model = read_floor_model(path)
+    h.passModel(model)
+    integers = sum(int(v) == 1 for v in model.integrality_)
     if relax:
         n = h.getNumCol()
         h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8))
     h.setOptionValue("mip_rel_gap", gap)
     if time_limit is not None and not relax:
         h.setOptionValue("time_limit", time_limit)
-    for name, value in MIP_OPTIONS.items():  # the options chipalloc gives every MIP
+    # the options chipalloc gives a MIP that HiGHS starts without a plan
+    for name, value in {**MIP_OPTIONS, **sub_mip_options(integers, started=False)}.items():
         h.setOptionValue(name, value)
     h.run()
     info = h.getInfo()

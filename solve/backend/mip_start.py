@@ -32,7 +32,7 @@ without racks (1,038,888); 35-90 s in all on this shared machine. Without 2b z_s
 was 1,039,117.6; with ``ROUND_GAP`` 1e-3 instead of 1e-5 step 3 stopped at its first plan
 (1,039,066).
 
-``Solver`` runs it before a MIP with at least ``MIN_RACK_COLUMNS`` general integer columns
+``Solver`` runs it before a MIP with at least ``MIN_INTEGER_COLUMNS`` integer columns
 and no start of its own (``SolveOptions.mip_start``), and gives the plan to HiGHS as its
 first incumbent (``HighsModel.start_from``); HiGHS's bound and search are its own, so the
 gap and bound reported (MODEL.md 7.5) are HiGHS's as before.
@@ -49,10 +49,16 @@ import numpy as np
 from chipalloc.solve.backend.highs_model import FEASIBLE, INF, HighsModel
 from chipalloc.solve.backend.options import MIP_OPTIONS
 
-MIN_RACK_COLUMNS = 1_000
-"""General integer (rack) columns from which a MIP gets the start. Below, HiGHS finds plans
-itself (the tests' rack scenarios prove their gap in well under a second); the discrete
-default has none (no racks), so its MIP is untouched."""
+MIN_INTEGER_COLUMNS = 500
+"""Integer and binary columns (racks, project starts, cluster hosts, fabric choices) from
+which a MIP gets the start, and below which HiGHS runs without RINS and RENS
+(``sub_mip_options``). Measured on each side of it: the discrete default (87 columns) finds
+its optimum by HiGHS's own branching in about a second; the generated 50x10x60 with builds
+and two clusters (954 binaries) proves gap 1e-4 in 117-125 s from the start against 222 s
+without it (HiGHS 1.16, BENCHMARKS.md section 7)."""
+
+SUB_MIP_HEURISTICS = ("mip_heuristic_run_rins", "mip_heuristic_run_rens")
+"""HiGHS's sub-MIP heuristics around an incumbent (RINS) or the root LP (RENS)."""
 
 MIN_HIGHS = (1, 16)
 """HiGHS version from which the start is given. With 1.15.1 (one worker on this machine)
@@ -108,11 +114,25 @@ class Start:
 
 
 def wants_start(hm: HighsModel) -> bool:
-    """Whether the loaded MIP has at least ``MIN_RACK_COLUMNS`` general integer columns and
-    HiGHS is at least ``MIN_HIGHS``."""
+    """Whether the loaded MIP has at least ``MIN_INTEGER_COLUMNS`` integer columns and HiGHS
+    is at least ``MIN_HIGHS``."""
     highs = hm.highs
     version = (highs.versionMajor(), highs.versionMinor())
-    return hm.is_mip and version >= MIN_HIGHS and len(general_integers(hm)) >= MIN_RACK_COLUMNS
+    return hm.is_mip and version >= MIN_HIGHS and len(hm.integer_cols) >= MIN_INTEGER_COLUMNS
+
+
+def sub_mip_options(integer_columns: int, started: bool) -> dict[str, bool]:
+    """RINS and RENS on only for a MIP of at least ``MIN_INTEGER_COLUMNS`` integer columns
+    that HiGHS starts without a plan (``started``: chipalloc's start or the previous plan of
+    a study): there they are how HiGHS finds its first plans. On a small MIP their sub-MIPs
+    took most of the time and branching found the same plan: the discrete default proved
+    gap 1e-4 in 1.2 s of HiGHS instead of 2.5 s (HiGHS 1.16; 1.0 s instead of 5.0 s on
+    1.15.1). With chipalloc's start they add nothing: the 50x10x60 with builds and clusters
+    took 117 s with them off and 125 s on, the same bound at the end (222 s without the
+    start). The options are set on every MIP run (HiGHS keeps options between runs);
+    ``--highs-option`` wins."""
+    on = not started and integer_columns >= MIN_INTEGER_COLUMNS
+    return dict.fromkeys(SUB_MIP_HEURISTICS, on)
 
 
 def binaries(hm: HighsModel) -> np.ndarray:

@@ -36,7 +36,7 @@ class SolveOptions:
     mip_gap: float = 1e-4
     """The relative gap a MIP must be proved within (HiGHS's ``mip_rel_gap``)."""
     mip_start: bool = True
-    """Whether a large MIP with racks starts from chipalloc's rounding of its LP relaxation
+    """Whether a large MIP starts from chipalloc's rounding of its LP relaxation
     (``mip_start.rounding_start``; run only where ``mip_start.wants_start``)."""
     progress: Callable[[float, float, float, float], None] | None = None
     """Called during a MIP with (incumbent, bound, gap, seconds), objective in model units."""

@@ -18,7 +18,7 @@ from pyomo.common.collections import ComponentMap
 from chipalloc.model import PFLOPS, USD
 from chipalloc.model.projects import first_mw_starts
 from chipalloc.solve.backend.highs_model import HighsModel, Run, new_highs
-from chipalloc.solve.backend.mip_start import Start, rounding_start, wants_start
+from chipalloc.solve.backend.mip_start import Start, rounding_start, sub_mip_options, wants_start
 from chipalloc.solve.backend.options import (
     MIP_OPTIONS,
     SolveOptions,
@@ -174,18 +174,22 @@ class Solver:
             named = self._named_start
             self._start = [named.get(v.name, 0.0) for v in hm.variables]
             self._named_start = None
-        began, line = time.perf_counter(), ""
+        began, line, started = time.perf_counter(), "", False
         if hm.is_mip and self._start is not None and len(self._start) == hm.highs.getNumCol():
             hm.start_from(self._start)
+            started = True
         elif hm.is_mip and self.options.mip_start and wants_start(hm):
             self.mip_start = rounding_start(hm, time_limit)
             if self.mip_start is not None:
                 hm.start_from(self.mip_start.x)
                 line = self.mip_start.line()
+                started = True
             else:
                 line = "chipalloc MIP start: none found\n"
             if time_limit is not None:
                 time_limit = max(time_limit - (time.perf_counter() - began), 0.0)
+        if hm.is_mip:
+            highs_options = {**sub_mip_options(len(hm.integer_cols), started), **highs_options}
         run = hm.solve(highs_options, time_limit, self.options.threads, self.options.progress)
         run.log = line + run.log
         return run

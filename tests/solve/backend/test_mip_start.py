@@ -71,7 +71,7 @@ def test_the_start_is_a_plan_between_the_bounds_by_hand(tmp_path):
     solver = Solver(by_hand(tmp_path))
     solver.load()
     hm = solver.highs_model
-    assert not mip_start.wants_start(hm)  # 2 rack columns: HiGHS needs no help
+    assert not mip_start.wants_start(hm)  # 3 integer columns: HiGHS needs no help
     start = mip_start.rounding_start(hm)
     assert start is not None
     assert start.relaxation * USD == pytest.approx(12_000.0)
@@ -85,7 +85,7 @@ def test_the_start_is_a_plan_between_the_bounds_by_hand(tmp_path):
 
 
 def test_the_solve_from_the_start_keeps_the_optimum(tmp_path, monkeypatch):
-    monkeypatch.setattr(mip_start, "MIN_RACK_COLUMNS", 1)
+    monkeypatch.setattr(mip_start, "MIN_INTEGER_COLUMNS", 1)
     monkeypatch.setattr(mip_start, "MIN_HIGHS", (1, 0))  # any HiGHS on this small case
     solver = Solver(by_hand(tmp_path), SolveOptions(mip_gap=1e-9))
     outcome = solver.solve()
@@ -97,3 +97,22 @@ def test_the_solve_from_the_start_keeps_the_optimum(tmp_path, monkeypatch):
     off = Solver(by_hand(tmp_path), SolveOptions(mip_gap=1e-9, mip_start=False))
     assert off.solve().objective == pytest.approx(22_176.0)
     assert off.mip_start is None
+
+
+def test_rins_and_rens_run_only_on_a_large_mip_started_without_a_plan(tmp_path, monkeypatch):
+    """``by_hand`` has 3 integer columns: below MIN_INTEGER_COLUMNS both sub-MIP heuristics
+    are off. Counted as large (MIN_INTEGER_COLUMNS 1), they are on without a start, off
+    from chipalloc's start, and a --highs-option wins over either."""
+    rins, rens = mip_start.SUB_MIP_HEURISTICS
+
+    def seen(options: SolveOptions) -> tuple[bool, bool]:
+        solver = Solver(by_hand(tmp_path), options)
+        assert solver.solve().objective == pytest.approx(22_176.0)
+        return solver.highs.getOptionValue(rins)[1], solver.highs.getOptionValue(rens)[1]
+
+    assert seen(SolveOptions()) == (False, False)
+    monkeypatch.setattr(mip_start, "MIN_INTEGER_COLUMNS", 1)
+    monkeypatch.setattr(mip_start, "MIN_HIGHS", (1, 0))
+    assert seen(SolveOptions(mip_start=False)) == (True, True)
+    assert seen(SolveOptions()) == (False, False)
+    assert seen(SolveOptions(highs_options={rins: True})) == (True, False)
