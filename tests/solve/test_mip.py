@@ -366,6 +366,18 @@ def test_a_v1_scenario_stays_the_lp(tmp_path):
     assert run.results.discrete == {}
 
 
+def late_demand(tmp_path):
+    """Demand 0 in P0, 1,000 PFLOPS in P1 (8 % discount); A alone, a project with a fixed
+    cost of 500 USD and no power of its own."""
+    return scenario(
+        tmp_path,
+        periods=periods(2, [0.0, 1000.0]),
+        chip_supply=supply("X", 2, 10_000.0, 0.0),
+        sites=[own_builder(build_fixed_cost_usd=500.0)],
+        site_power=power("A", 2, 0.0),
+    )
+
+
 def test_a_plan_within_the_gap_starts_its_project_at_its_first_mw(tmp_path):
     """Demand 0 then 1,000 PFLOPS: A builds 1 MW in P1 (1,000 USD) with a fixed cost of 500,
     discounted at 8 % a year (d_P1 = 1/1.08). Started in P1 the project costs
@@ -375,13 +387,7 @@ def test_a_plan_within_the_gap_starts_its_project_at_its_first_mw(tmp_path):
     from chipalloc.solve.backend.options import SolveOptions
     from chipalloc.solve.backend.solver import Solver
 
-    sc = scenario(
-        tmp_path,
-        periods=periods(2, [0.0, 1000.0]),
-        chip_supply=supply("X", 2, 10_000.0, 0.0),
-        sites=[own_builder(build_fixed_cost_usd=500.0)],
-        site_power=power("A", 2, 0.0),
-    )
+    sc = late_demand(tmp_path)
     m = build_model(sc)
     solver = Solver(m, SolveOptions(mip_gap=10.0))
     solver.start_by_name({"start[A,P0]": 1.0, "build[A,P1]": 1.0, "buy[X,A,P1]": 1.0})
@@ -400,13 +406,7 @@ def test_each_future_of_a_hedge_starts_its_project_at_its_own_first_mw(tmp_path)
     from chipalloc.model.extensive import build_extensive
     from chipalloc.model.projects import first_mw_starts
 
-    sc = scenario(
-        tmp_path,
-        periods=periods(2, [0.0, 1000.0]),
-        chip_supply=supply("X", 2, 10_000.0, 0.0),
-        sites=[own_builder(build_fixed_cost_usd=500.0)],
-        site_power=power("A", 2, 0.0),
-    )
+    sc = late_demand(tmp_path)
     m = build_extensive({"a": sc, "b": sc}, {"a": 0.5, "b": 0.5}, ["P0"])
     for f, mw in (("a", 1.0), ("b", 0.0)):
         block = m.future[f]
