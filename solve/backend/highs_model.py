@@ -605,8 +605,7 @@ class HighsModel:
                 lower, expr, upper = self.constraints[i].to_bounded_expression()
                 body = compiler.compile(expr)
                 new_lo[n], new_hi[n], _ = self._row_bounds(lower, upper, body.constant)
-                old = self._row_entries.get(i) or self._row_of_matrix(*self._matrix, i)
-                old_value = sum(v * x[c] for c, v in old.items())
+                old_value = sum(v * x[c] for c, v in self._held_row(i).items())
                 body_change[n] = float(body.coefs @ x[body.cols]) - old_value
             value = np.asarray(solution.row_value)[at]
             shift += float(y[at] @ (_met_bound_change(value, lo, hi, new_lo, new_hi) - body_change))
@@ -630,14 +629,17 @@ class HighsModel:
         self._dependencies = Dependencies(rows, objective, memo)
         return self._dependencies
 
+    def _held_row(self, i: int) -> dict[int, float]:
+        """Row ``i``'s coefficients as HiGHS holds them (column -> value)."""
+        held = self._row_entries.get(i)
+        return self._row_of_matrix(*self._matrix, i) if held is None else held
+
     def _push_row(self, i: int, body, highs) -> bool:
         """Change the coefficients of row ``i`` that differ from those loaded (True if any)."""
         new: dict[int, float] = {}
         for c, v in zip(body.cols.tolist(), body.coefs.tolist(), strict=True):
             new[c] = new.get(c, 0.0) + v
-        old = self._row_entries.get(i)
-        if old is None:
-            old = self._row_of_matrix(*self._matrix, i)
+        old = self._held_row(i)
         pushed = False
         for c in old.keys() | new.keys():
             value = new.get(c, 0.0)
